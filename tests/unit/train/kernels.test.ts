@@ -1,0 +1,68 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { setupTrainingBackend } from '../../../src/train/backend.ts';
+
+/** Runs `fn` on the given backend and returns its output values and shape. */
+async function runOn(backend: 'cpu' | 'wasm', fn: () => tf.Tensor): Promise<{ values: number[]; shape: number[] }> {
+  await tf.setBackend(backend);
+  const out = fn();
+  const result = { values: Array.from(await out.data()), shape: out.shape };
+  out.dispose();
+  return result;
+}
+
+describe('wasm training kernels vs the cpu reference', () => {
+  beforeAll(async () => {
+    await setupTrainingBackend('wasm');
+  });
+
+  it('UnsortedSegmentSum sums rows by id, drops out-of-range ids, matches cpu', async () => {
+    const x = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]; // [6, 2]
+    const ids = [2, 0, 2, 7, -1, 0]; // 7 and -1 are out of range for 4 segments
+    const fn = () => tf.unsortedSegmentSum(tf.tensor2d(x, [6, 2]), tf.tensor1d(ids, 'int32'), 4);
+    const wasm = await runOn('wasm', fn);
+    const cpu = await runOn('cpu', fn);
+    // Hand-computed: seg0 = rows1+5 = [3+11, 4+12]; seg2 = rows0+2 = [1+5, 2+6]; seg1 = seg3 = 0.
+    expect(wasm.values).toEqual([14, 16, 0, 0, 6, 8, 0, 0]);
+    expect(wasm.shape).toEqual([4, 2]);
+    expect(wasm).toEqual(cpu);
+  });
+
+  it('gather gradient (embedding lookup) trains on wasm and equals cpu', async () => {
+    const table = Array.from({ length: 7 * 3 }, (_, i) => Math.sin(i));
+    const fn = () =>
+      tf.tidy(() => {
+        const t = tf.tensor2d(table, [7, 3]);
+        const idx = tf.tensor2d([1, 1, 4, 6, 0, 1], [2, 3], 'int32');
+        const w = tf.tensor1d([0.5, -2, 3]);
+        return tf.grad((p: tf.Tensor) => tf.gather(p, idx).mul(w).square().sum())(t);
+      });
+    const wasm = await runOn('wasm', fn);
+    const cpu = await runOn('cpu', fn);
+    expect(wasm.shape).toEqual([7, 3]);
+    for (let i = 0; i < cpu.values.length; i++) expect(wasm.values[i]).toBeCloseTo(cpu.values[i]!, 5);
+  });
+
+  it('Slice (contiguous, strided, rank 1-5, int32, size -1) matches cpu', async () => {
+    const cases: { shape: number[]; begin: number[]; size: number[]; dtype: 'float32' | 'int32' }[] = [
+      { shape: [10], begin: [3], size: [4], dtype: 'float32' },
+      { shape: [4, 5], begin: [1, 0], size: [2, 5], dtype: 'float32' },
+      { shape: [4, 5], begin: [1, 2], size: [3, 2], dtype: 'int32' },
+      { shape: [3, 4, 5], begin: [1, 1, 2], size: [2, -1, 3], dtype: 'float32' },
+      { shape: [2, 3, 4, 5], begin: [0, 1, 0, 1], size: [2, 2, 3, 4], dtype: 'float32' },
+      { shape: [2, 2, 3, 2, 3], begin: [1, 0, 1, 1, 0], size: [1, 2, 2, 1, 2], dtype: 'float32' },
+      { shape: [3, 4], begin: [1, 1], size: [0, 2], dtype: 'float32' },
+    ];
+    for (const c of cases) {
+      const n = c.shape.reduce((a, b) => a * b, 1);
+      const fn = () => tf.tidy(() => tf.slice(tf.range(0, n, 1, c.dtype).reshape(c.shape), c.begin, c.size));
+      const wasm = await runOn('wasm', fn);
+      const cpu = await runOn('cpu', fn);
+      expect(wasm).toEqual(cpu);
+    }
+    // One hand-checked value: x = range(60) as [3,4,5]; x[1,1,2] = 20 + 5 + 2 = 27.
+    const first = await runOn('wasm', () => tf.tidy(() => tf.slice(tf.range(0, 60).reshape([3, 4, 5]), [1, 1, 2], [1, 1, 1])));
+    expect(first.values).toEqual([27]);
+    await tf.setBackend('wasm');
+  });
+});
