@@ -1,0 +1,84 @@
+/**
+ * Opening the database: the version ladder, and the two-tab cases.
+ *
+ * - `blocked`: another tab holds the database open at an older version and does not close it, so our
+ *   upgrade cannot run. We reject with `StorageBlockedError` ("close other tabs") instead of hanging.
+ * - `blocking` (`versionchange`): a newer tab wants to upgrade. We close our connection at once so it
+ *   can, and tell the host (`onStorageEvent`), which should reload to pick up the new version.
+ * - `terminated`: the browser dropped the connection (storage cleared, disk error). We tell the host;
+ *   the next call reopens and, if the model is gone, downloads it again.
+ */
+import { openDB } from 'idb';
+import { StorageBlockedError, StorageUnavailableError } from '../errors/errors.ts';
+import { DEFAULT_DB_NAME, SCHEMA_VERSION, upgradeSchema, type PocketrecDB, type PocketrecDatabase } from './schema.ts';
+
+/** Something happened to the database connection that the host may want to show. */
+export type StorageEvent =
+  | { type: 'versionchange'; message: string }
+  | { type: 'terminated'; message: string };
+
+/** Options of `openDatabase`. */
+export interface OpenDatabaseOptions {
+  /** Database name (default `pocketrec`). */
+  name?: string;
+  /** Told when another tab takes the database over or the browser drops it. */
+  onStorageEvent?: (event: StorageEvent) => void;
+  /** Called right after the connection closes itself for a newer tab. */
+  onClosed?: () => void;
+}
+
+/** Opens (creating or upgrading) the pocketrec database. */
+export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<PocketrecDatabase> {
+  const name = options.name ?? DEFAULT_DB_NAME;
+  if (typeof indexedDB === 'undefined') {
+    throw new StorageUnavailableError(
+      'IndexedDB is not available in this context (private browsing or storage disabled); models cannot be stored. Enable site storage or use a normal window.',
+    );
+  }
+  let rejectBlocked: ((error: Error) => void) | undefined;
+  const blockedPromise = new Promise<never>((_, reject) => {
+    rejectBlocked = reject;
+  });
+  const opening = openDB<PocketrecDB>(name, SCHEMA_VERSION, {
+    upgrade(db, oldVersion, _newVersion, transaction) {
+      upgradeSchema(db, oldVersion, transaction);
+    },
+    blocked(currentVersion, blockedVersion) {
+      rejectBlocked?.(
+        new StorageBlockedError(
+          `The pocketrec database is open in another tab at schema version ${currentVersion} and blocks the upgrade to ${blockedVersion}. Close or reload the other tabs of this site, then retry.`,
+          { currentVersion, blockedVersion: blockedVersion ?? null },
+        ),
+      );
+    },
+    blocking(currentVersion, blockedVersion) {
+      db?.close();
+      options.onClosed?.();
+      options.onStorageEvent?.({
+        type: 'versionchange',
+        message: `Another tab needs pocketrec database version ${blockedVersion} (this tab has ${currentVersion}); this tab closed its connection. Reload the page to continue.`,
+      });
+    },
+    terminated() {
+      options.onClosed?.();
+      options.onStorageEvent?.({
+        type: 'terminated',
+        message: 'The browser closed the pocketrec database (storage cleared or a disk error); the model will be downloaded again on next use.',
+      });
+    },
+  });
+  let db: PocketrecDatabase | undefined;
+  try {
+    db = await Promise.race([opening, blockedPromise]);
+  } catch (error) {
+    // If the open eventually succeeds after we gave up, close it so it blocks nobody.
+    opening.then((late) => late.close()).catch(() => undefined);
+    if (error instanceof StorageBlockedError) throw error;
+    throw new StorageUnavailableError(
+      `IndexedDB could not be opened: ${error instanceof Error ? error.message : String(error)}. Check that site storage is allowed.`,
+      {},
+      { cause: error },
+    );
+  }
+  return db;
+}

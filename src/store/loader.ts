@@ -1,0 +1,131 @@
+/**
+ * Getting a model ready to run: from IndexedDB when the active version is current (or the network is
+ * gone), otherwise download -> verify -> stage -> activate -> collect garbage.
+ *
+ * Guarantees: the active pointer moves only after the new version is completely stored and verified;
+ * any failure (bad hash, cut-off download, quota, abort) leaves the previous version active and the
+ * history untouched; a model the browser evicted is downloaded again.
+ */
+import { ModelFormatError, NetworkError, PocketrecError, toPocketrecError } from '../errors/errors.ts';
+import type { ArtifactRole, ModelManifest } from '../model/manifest.ts';
+import { downloadModel, fetchManifest, type FetchLike } from './download.ts';
+import type { ModelStore } from './model-store.ts';
+import type { StoredCatalog } from './schema.ts';
+
+/** Loading phases reported to the host, in order. */
+export type LoadPhase = 'download' | 'verify' | 'store' | 'compile' | 'ready';
+
+/** One progress report: the phase, and bytes for `download`. */
+export interface LoadProgress {
+  phase: LoadPhase;
+  loadedBytes: number;
+  totalBytes: number;
+}
+
+/** A model ready to hand to the runtime. */
+export interface LoadedModel {
+  manifest: ModelManifest;
+  files: Map<ArtifactRole, ArrayBuffer>;
+  catalog: Omit<StoredCatalog, 'namespace' | 'modelVersion'>;
+  /** Where it came from this time. */
+  source: 'network' | 'storage';
+  /** Why storage was used although a URL was given (e.g. offline), if so. */
+  note?: string;
+}
+
+/** Options of `loadModel`. */
+export interface LoadModelOptions {
+  manifestUrl: string;
+  store: ModelStore;
+  fetch: FetchLike;
+  onProgress?: (progress: LoadProgress) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Reads raw item ids (and titles) from the `catalog` file. Accepted shapes: `{ ids: string[],
+ * titles?: string[] }`, `{ items: { id, title? }[] }` or a bare `string[]`. Without a catalog file the
+ * ids are the row numbers as strings.
+ */
+export function parseCatalog(manifest: ModelManifest, files: Map<ArtifactRole, ArrayBuffer>): Omit<StoredCatalog, 'namespace' | 'modelVersion'> {
+  const buffer = files.get('catalog');
+  if (!buffer) return { itemIds: Array.from({ length: manifest.itemCount }, (_, i) => String(i)) };
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder().decode(buffer));
+  } catch (error) {
+    throw new ModelFormatError('The model\'s catalog file is not valid JSON; re-export the model.', { role: 'catalog' }, { cause: error });
+  }
+  let itemIds: string[] | undefined;
+  let titles: (string | null)[] | undefined;
+  if (Array.isArray(json)) {
+    itemIds = json.map(String);
+  } else if (typeof json === 'object' && json !== null) {
+    const o = json as { ids?: unknown; titles?: unknown; items?: unknown };
+    if (Array.isArray(o.ids)) {
+      itemIds = o.ids.map(String);
+      if (Array.isArray(o.titles)) titles = o.titles.map((t) => (t === null || t === undefined ? null : String(t)));
+    } else if (Array.isArray(o.items)) {
+      const items = o.items as { id?: unknown; title?: unknown }[];
+      itemIds = items.map((it) => String(it.id));
+      titles = items.map((it) => (typeof it.title === 'string' ? it.title : null));
+    }
+  }
+  if (!itemIds) throw new ModelFormatError('The model\'s catalog file has no item ids (expected `ids`, `items` or an array).', { role: 'catalog' });
+  if (itemIds.length !== manifest.itemCount) {
+    throw new ModelFormatError(`The catalog lists ${itemIds.length} items but the manifest says itemCount ${manifest.itemCount}; re-export the model.`, {
+      role: 'catalog',
+      catalogItems: itemIds.length,
+      itemCount: manifest.itemCount,
+    });
+  }
+  return titles ? { itemIds, titles } : { itemIds };
+}
+
+/** Loads the model of `options.store.namespace` (see the module comment for the guarantees). */
+export async function loadModel(options: LoadModelOptions): Promise<LoadedModel> {
+  const { store, signal } = options;
+  const report = (phase: LoadPhase, loadedBytes = 0, totalBytes = 0): void => options.onProgress?.({ phase, loadedBytes, totalBytes });
+
+  let manifest: ModelManifest;
+  try {
+    manifest = await fetchManifest(options.manifestUrl, options.fetch, signal);
+  } catch (error) {
+    // Offline (or the server is down): run the stored model if there is one.
+    if (error instanceof NetworkError) {
+      const stored = await store.readActive();
+      if (stored) {
+        return { manifest: stored.record.manifest, files: stored.files, catalog: stored.catalog, source: 'storage', note: `manifest fetch failed (${error.message}); using stored version ${stored.record.modelVersion}` };
+      }
+      throw new NetworkError(`${error.message} No copy of the model is stored in this browser yet (namespace "${store.namespace}"), so it cannot run offline.`, error.details);
+    }
+    throw error;
+  }
+
+  const active = await store.activeRecord();
+  if (active && active.modelVersion === manifest.modelVersion) {
+    const stored = await store.readActive();
+    if (stored) return { manifest: stored.record.manifest, files: stored.files, catalog: stored.catalog, source: 'storage' };
+    // The browser evicted part of it: fall through and download again.
+  }
+
+  try {
+    const files = await downloadModel(manifest, options.manifestUrl, options.fetch, ({ loaded, total }) => report('download', loaded, total), signal);
+    const total = manifest.files.reduce((s, f) => s + f.bytes, 0);
+    report('verify', total, total); // sizes and sha256 were checked per file as it arrived
+    const catalog = parseCatalog(manifest, files);
+    report('store', 0, total);
+    await store.stage(manifest, options.manifestUrl, files, catalog, signal);
+    if (signal?.aborted) {
+      await store.deleteVersion(manifest.modelVersion).catch(() => undefined);
+      throw new DOMException('aborted', 'AbortError');
+    }
+    await store.activate(manifest.modelVersion);
+    report('store', total, total);
+    await store.collectGarbage().catch(() => undefined); // best effort: stale versions are only space
+    return { manifest, files, catalog, source: 'network' };
+  } catch (error) {
+    if (error instanceof PocketrecError) throw error;
+    throw toPocketrecError(error, `Loading model ${manifest.modelVersion}`);
+  }
+}
