@@ -46,6 +46,11 @@ export interface ImportSummary {
   users: number;
   items: number;
   events: number;
+  /**
+   * Catalog items that have at least one event (equals `items` unless the catalog also lists items nobody
+   * interacted with, as ml-latest-small's movies.csv does). Optional: added after the first contract.
+   */
+  itemsWithEvents?: number;
   /** Event count per outcome name. */
   outcomeCounts: Record<string, number>;
   /** Rows dropped, by reason (e.g. `duplicate`, `unknown item`, `rating below threshold`). */

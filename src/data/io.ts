@@ -1,0 +1,144 @@
+/**
+ * Streaming line readers for dataset files. Files may be gzip-compressed (`.gz`, inflated on the fly with
+ * node:zlib) or plain; lines are read with node:readline so a 1M-row file never sits in memory as one string.
+ */
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { createInterface } from 'node:readline';
+import { createGunzip, gunzipSync } from 'node:zlib';
+import { DataFormatError, DatasetNotFoundError } from './errors.ts';
+
+/** Text encodings our sources use: MovieLens-1M/100k are latin-1, everything else UTF-8. */
+export type TextEncoding = 'utf8' | 'latin1';
+
+/** Progress of a file read, reported every `PROGRESS_EVERY` rows and at the end. */
+export interface ReadProgress {
+  file: string;
+  rows: number;
+  done: boolean;
+}
+
+export const PROGRESS_EVERY = 100_000;
+
+/**
+ * Finds `<dir>/<name>.gz` or `<dir>/<name>`; returns undefined when neither exists.
+ * Tests ship plain fixtures, the shared datasets are gzipped: both read the same way.
+ */
+export function findDataFile(dir: string, name: string): string | undefined {
+  for (const candidate of [`${dir}/${name}.gz`, `${dir}/${name}`]) {
+    if (existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/** Like findDataFile, but a missing file is an error naming both paths tried. */
+export function requireDataFile(dir: string, name: string): string {
+  const found = findDataFile(dir, name);
+  if (!found) throw new DatasetNotFoundError(`missing ${dir}/${name}.gz (or ${dir}/${name})`);
+  return found;
+}
+
+/**
+ * Calls `onLine(line, lineNumber)` for every line of `path` (1-based numbers, trailing `\r` stripped, empty
+ * lines skipped but counted). Resolves to the number of lines seen. A throw from `onLine` stops the read.
+ */
+export async function forEachLine(
+  path: string,
+  onLine: (line: string, lineNumber: number) => void,
+  options: { encoding?: TextEncoding; onProgress?: (progress: ReadProgress) => void } = {},
+): Promise<number> {
+  const file = basename(path);
+  const raw = createReadStream(path);
+  const source = path.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
+  source.setEncoding(options.encoding ?? 'utf8');
+  const failure = new Promise<never>((_, reject) => {
+    const fail = (error: Error) => reject(new DataFormatError(file, 0, `cannot read: ${error.message}`));
+    raw.on('error', fail);
+    source.on('error', fail);
+  });
+  const lines = createInterface({ input: source, crlfDelay: Infinity });
+  let lineNumber = 0;
+  const reading = (async () => {
+    try {
+      for await (const rawLine of lines) {
+        lineNumber++;
+        const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
+        if (line.length === 0) continue;
+        onLine(line, lineNumber);
+        if (options.onProgress && lineNumber % PROGRESS_EVERY === 0) {
+          options.onProgress({ file, rows: lineNumber, done: false });
+        }
+      }
+    } finally {
+      lines.close();
+      raw.destroy();
+    }
+    options.onProgress?.({ file, rows: lineNumber, done: true });
+    return lineNumber;
+  })();
+  return Promise.race([reading, failure]);
+}
+
+/** Reads a whole (optionally gzipped) JSON file; a parse failure names the file. */
+export function readJsonFile(path: string): unknown {
+  const bytes = readFileSync(path);
+  const text = (path.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new DataFormatError(basename(path), 0, `invalid JSON: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Splits one CSV line (RFC 4180 quoting: fields may be wrapped in `"`, with `""` for a literal quote).
+ * Quoted fields spanning lines are not supported and are reported as an unterminated quote.
+ */
+export function splitCsvLine(line: string, file: string, lineNumber: number, delimiter = ','): string[] {
+  if (!line.includes('"')) return line.split(delimiter);
+  const fields: string[] = [];
+  let i = 0;
+  while (i <= line.length) {
+    if (line[i] === '"') {
+      let value = '';
+      i++;
+      for (;;) {
+        const close = line.indexOf('"', i);
+        if (close < 0) throw new DataFormatError(file, lineNumber, 'unterminated quoted field');
+        value += line.slice(i, close);
+        if (line[close + 1] === '"') {
+          value += '"';
+          i = close + 2;
+        } else {
+          i = close + 1;
+          break;
+        }
+      }
+      if (i < line.length && line[i] !== delimiter) {
+        throw new DataFormatError(file, lineNumber, `unexpected character after quoted field at column ${i + 1}`);
+      }
+      fields.push(value);
+      i++;
+    } else {
+      const next = line.indexOf(delimiter, i);
+      const end = next < 0 ? line.length : next;
+      fields.push(line.slice(i, end));
+      i = end + 1;
+    }
+  }
+  return fields;
+}
+
+/** Parses a finite number or throws a DataFormatError naming the column. */
+export function parseNumber(text: string, what: string, file: string, lineNumber: number): number {
+  const value = text.trim() === '' ? NaN : Number(text);
+  if (!Number.isFinite(value)) throw new DataFormatError(file, lineNumber, `${what} "${text}" is not a number`);
+  return value;
+}
+
+/** Throws unless the row has exactly `expected` fields. */
+export function expectFields(fields: string[], expected: number, file: string, lineNumber: number): void {
+  if (fields.length !== expected) {
+    throw new DataFormatError(file, lineNumber, `expected ${expected} fields, got ${fields.length}`);
+  }
+}
