@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { constrainedBeamSearch, constrainedBeamSearchBatch } from '../../../src/sid/beam-search.ts';
+import { SeededRng } from '../../../src/sid/rng.ts';
+import { buildSidTable, sidOf } from '../../../src/sid/sid-table.ts';
+import { buildTrie } from '../../../src/sid/trie.ts';
+
+function randomTable(items: number, levels: number, k: number, seed: number) {
+  const rng = new SeededRng(seed);
+  const codes = Int32Array.from({ length: items * levels }, () => rng.nextInt(k));
+  const { table } = buildSidTable(codes, items, levels, k);
+  return { table, trie: buildTrie(table) };
+}
+
+describe('constrainedBeamSearch', () => {
+  const { table, trie } = randomTable(200, 3, 8, 11);
+  const vocab = Math.max(8, table.disambiguationSize);
+
+  it('with random scores only ever yields existing items, with their own SIDs', () => {
+    const rng = new SeededRng(2);
+    for (let trial = 0; trial < 20; trial++) {
+      const hits = constrainedBeamSearch(trie, (beams) => Float32Array.from({ length: beams.length * vocab }, () => Math.log(rng.next() + 1e-9)), 10);
+      expect(hits.length).toBe(10);
+      for (const hit of hits) {
+        expect(hit.item).toBeGreaterThanOrEqual(0);
+        expect(Array.from(hit.sid)).toEqual(Array.from(sidOf(table, hit.item)));
+      }
+      expect(new Set(hits.map((h) => h.item)).size).toBe(10);
+    }
+  });
+
+  it('never follows a prefix that does not exist, even when it scores best', () => {
+    // Find a first-level code no item uses; give it the best score.
+    const used = new Set(Array.from({ length: table.items }, (_, i) => table.codes[i * 4]!));
+    const unused = [...Array(vocab).keys()].find((c) => !used.has(c));
+    const scorer = (beams: Int32Array[], level: number) => {
+      const out = new Float32Array(beams.length * vocab).fill(-5);
+      for (let b = 0; b < beams.length; b++) if (level === 0 && unused !== undefined) out[b * vocab + unused] = 0;
+      beams.forEach((prefix) => expect(prefix.length).toBe(level));
+      return out;
+    };
+    for (const hit of constrainedBeamSearch(trie, scorer, 5)) expect(hit.item).toBeGreaterThanOrEqual(0);
+  });
+
+  it('a beam as wide as the catalog returns every item ranked by its exact total score', () => {
+    const rng = new SeededRng(9);
+    const table3 = Array.from({ length: 4 }, () => Float32Array.from({ length: vocab }, () => -rng.next() * 3));
+    const exact = (item: number) => Array.from(sidOf(table, item)).reduce((s, c, l) => s + table3[l]![c]!, 0);
+    const hits = constrainedBeamSearch(trie, (beams, level) => {
+      const out = new Float32Array(beams.length * vocab);
+      for (let b = 0; b < beams.length; b++) out.set(table3[level]!, b * vocab);
+      return out;
+    }, 10_000);
+    expect(hits.length).toBe(table.items);
+    for (const hit of hits) expect(hit.score).toBeCloseTo(exact(hit.item), 4);
+    for (let i = 1; i < hits.length; i++) expect(hits[i]!.score).toBeLessThanOrEqual(hits[i - 1]!.score);
+  });
+
+  it('batched search equals one search per query', () => {
+    const rng = new SeededRng(4);
+    const scores = Float32Array.from({ length: 3 * 4 * vocab }, () => Math.log(rng.next()));
+    const perQuery = (q: number) => (beams: Int32Array[], level: number) => {
+      const out = new Float32Array(beams.length * vocab);
+      for (let b = 0; b < beams.length; b++) out.set(scores.subarray((q * 4 + level) * vocab, (q * 4 + level + 1) * vocab), b * vocab);
+      return out;
+    };
+    const batch = constrainedBeamSearchBatch(trie, 3, (owner, beams, level) => {
+      const out = new Float32Array(beams.length * vocab);
+      for (let b = 0; b < beams.length; b++) out.set(perQuery(owner[b]!)([beams[b]!], level), b * vocab);
+      return out;
+    }, 7);
+    for (let q = 0; q < 3; q++) expect(batch[q]!.map((h) => h.item)).toEqual(constrainedBeamSearch(trie, perQuery(q), 7).map((h) => h.item));
+  });
+});
