@@ -1,0 +1,333 @@
+/**
+ * The decoder trainer: Adam over sampled-softmax window losses, one pass over every user per epoch,
+ * validation after each epoch with early stopping, resumable checkpoints written atomically, and
+ * deterministic seeds (shuffles, negatives and initial weights all come from `seed`).
+ *
+ * Node-only (it writes checkpoints); the model code it drives is the browser's (src/model/decoder.ts).
+ */
+import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { Decoder, initDecoderParams, type DecoderConfig, type ItemEncoder } from '../model/decoder.ts';
+import { packTensors, readTensorValues } from '../model/weights-io.ts';
+import type { TensorEntry } from '../model/manifest.ts';
+import { buildBatch, type TrainingBatch, type TrainingSequence } from './batches.ts';
+import { fullSoftmaxWindowLoss, sampledSoftmaxWindowLoss } from './losses.ts';
+
+/** How to train (model shape is `DecoderConfig`). */
+export interface TrainOptions {
+  epochs: number;
+  /** Users per batch (HSTU ML-1M: 128). */
+  batchSize: number;
+  /** Adam learning rate (HSTU ML-1M: 1e-3). */
+  learningRate: number;
+  /** Uniform random negatives per step, shared by the batch (HSTU ML-1M: 128). */
+  negatives: number;
+  /** Also use the batch's positive items as negatives, with logQ correction. */
+  inBatchNegatives: boolean;
+  /** Score against every item instead of sampling (small catalogs). */
+  fullSoftmax: boolean;
+  seed: number;
+  /** Stop after this many epochs without a better validation NDCG@10. */
+  patience: number;
+  /** Validate every this many epochs (1 = each epoch). */
+  validateEvery: number;
+  /** Folder for checkpoint.json/.bin (none: no checkpoints). */
+  checkpointDir?: string;
+  /** Continue from the checkpoint in checkpointDir when one exists. */
+  resume: boolean;
+  /** Stop after this many seconds of training (0 = no limit); the best model so far is kept. */
+  maxSeconds: number;
+  /** Progress lines go here. */
+  log: (line: string) => void;
+}
+
+/** Defaults: HSTU's ML-1M training setup. */
+export const DEFAULT_TRAIN_OPTIONS: Omit<TrainOptions, 'log'> = {
+  epochs: 100,
+  batchSize: 128,
+  learningRate: 1e-3,
+  negatives: 128,
+  inBatchNegatives: false,
+  fullSoftmax: false,
+  seed: 42,
+  patience: 5,
+  validateEvery: 1,
+  resume: false,
+  maxSeconds: 0,
+};
+
+/** Validation metrics for one epoch (at least `ndcg@10`, used for early stopping). */
+export type Metrics = Record<string, number>;
+
+/** One epoch's record. */
+export interface EpochRecord {
+  epoch: number;
+  loss: number;
+  seconds: number;
+  secondsPerStep: number;
+  eventsPerSecond: number;
+  validation?: Metrics;
+}
+
+/** What `fit` returns. */
+export interface TrainResult {
+  history: EpochRecord[];
+  bestEpoch: number;
+  bestValidation?: Metrics;
+  wallSeconds: number;
+}
+
+/** A small seeded generator (mulberry32) with a readable state for checkpoints. */
+export class TrainRng {
+  constructor(public state: number) {}
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+  shuffle<T>(xs: T[]): T[] {
+    for (let i = xs.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      [xs[i], xs[j]] = [xs[j]!, xs[i]!];
+    }
+    return xs;
+  }
+}
+
+/** Trains one decoder. Owns its variables and optimizer; call `dispose()` when done. */
+export class DecoderTrainer {
+  readonly params: Map<string, tf.Variable>;
+  readonly decoder: Decoder;
+  readonly optimizer: tf.AdamOptimizer;
+  readonly rng: TrainRng;
+  private epochsDone = 0;
+  private best: { epoch: number; metric: number; values: Map<string, Float32Array>; validation?: Metrics } | null = null;
+  private history: EpochRecord[] = [];
+
+  constructor(
+    readonly config: DecoderConfig,
+    readonly options: TrainOptions,
+    readonly itemEncoder?: ItemEncoder,
+  ) {
+    this.params = initDecoderParams(config, options.seed);
+    const all = new Map<string, tf.Tensor>(this.params);
+    this.decoder = new Decoder(config, all, itemEncoder);
+    this.optimizer = tf.train.adam(options.learningRate, 0.9, 0.98);
+    this.rng = new TrainRng(options.seed ^ 0x5bd1e995);
+  }
+
+  /** Every trainable variable: the decoder's plus the item encoder's (PrefixMem), by artifact name. */
+  trainableVariables(): Map<string, tf.Variable> {
+    const vars = new Map<string, tf.Variable>(this.params);
+    if (this.itemEncoder && this.config.usePrefixMem) for (const [n, v] of this.itemEncoder.namedVariables()) vars.set(`prefixmem.${n}`, v);
+    return vars;
+  }
+
+  /** Draws this step's negatives: `negatives` uniform items (+ the batch's positives when in-batch). */
+  private sampleNegatives(batch: TrainingBatch): { items: Int32Array; logQ: Float32Array | null } {
+    const I = this.config.itemCount;
+    const uniform = Array.from({ length: this.options.negatives }, () => this.rng.int(I));
+    if (!this.options.inBatchNegatives) return { items: Int32Array.from(uniform), logQ: null };
+    const counts = new Map<number, number>();
+    for (let i = 0; i < batch.positives.length; i++) if (batch.positiveMask[i]) counts.set(batch.positives[i]!, (counts.get(batch.positives[i]!) ?? 0) + 1);
+    const inBatch = [...counts.keys()];
+    const items = Int32Array.from([...uniform, ...inBatch]);
+    // Expected times item j is drawn: uniform share K/I plus (approximately) its in-batch count.
+    const logQ = Float32Array.from(items, (j) => Math.log(this.options.negatives / I + (counts.get(j) ?? 0)));
+    return { items, logQ };
+  }
+
+  /** One optimisation step on a batch; returns the loss. */
+  trainStep(batch: TrainingBatch): number {
+    if (batch.queryCount === 0) return Number.NaN;
+    const negatives = this.options.fullSoftmax ? null : this.sampleNegatives(batch);
+    // Candidate items of this step (positives + negatives), deduplicated: embed each once.
+    const local = new Map<number, number>();
+    const localOf = (item: number): number => {
+      let k = local.get(item);
+      if (k === undefined) local.set(item, (k = local.size));
+      return k;
+    };
+    const posLocal = Int32Array.from(batch.positives, localOf);
+    const negLocal = negatives ? Int32Array.from(negatives.items, localOf) : null;
+    const candidates = Int32Array.from(local.keys());
+    const N = batch.queryCount;
+    const W = batch.window;
+    const vars = [...this.trainableVariables().values()];
+    const lossTensor = this.optimizer.minimize(() => {
+      const hidden = this.decoder.forward(batch.tokens, true); // [B*L, d]
+      const h = tf.gather(hidden, tf.tensor1d(batch.querySlots, 'int32')) as tf.Tensor2D; // [N, d]
+      const queries = this.decoder.queries(h, tf.tensor1d(batch.queryOutcomes, 'int32'), tf.tensor1d(batch.queryHorizons, 'int32')); // [N, d]
+      const mask = tf.tensor2d(batch.positiveMask, [N, W]); // [N, W]
+      const temperature = this.config.temperature;
+      if (this.options.fullSoftmax) {
+        const table = this.decoder.retrievalTable(); // [I, d]
+        const positives = tf.reshape(tf.gather(table, tf.tensor1d(batch.positives, 'int32')), [N, W, -1]) as tf.Tensor3D; // [N, W, d]
+        return fullSoftmaxWindowLoss({ queries, table, positives, positiveMask: mask, temperature });
+      }
+      const emb = this.decoder.retrievalEmbeddings(tf.tensor1d(candidates, 'int32')); // [U, d]
+      const positives = tf.reshape(tf.gather(emb, tf.tensor1d(posLocal, 'int32')), [N, W, -1]) as tf.Tensor3D; // [N, W, d]
+      const negs = tf.gather(emb, tf.tensor1d(negLocal!, 'int32')) as tf.Tensor2D; // [K, d]
+      let positiveLogQ: tf.Tensor2D | null = null;
+      let negativeLogQ: tf.Tensor1D | null = null;
+      if (negatives!.logQ) {
+        const q = new Map<number, number>();
+        negatives!.items.forEach((item, i) => q.set(item, negatives!.logQ![i]!));
+        positiveLogQ = tf.tensor2d(Float32Array.from(batch.positives, (p) => q.get(p) ?? 0), [N, W]);
+        negativeLogQ = tf.tensor1d(negatives!.logQ);
+      }
+      return sampledSoftmaxWindowLoss({ queries, positives, positiveMask: mask, negatives: negs, positiveLogQ, negativeLogQ, temperature });
+    }, true, vars);
+    const loss = lossTensor!.dataSync()[0]!;
+    lossTensor!.dispose();
+    return loss;
+  }
+
+  /** Splits the users into shuffled batches for one epoch. */
+  private epochBatches(sequences: TrainingSequence[]): TrainingSequence[][] {
+    const order = this.rng.shuffle(sequences.map((_, i) => i).filter((i) => sequences[i]!.items.length >= 2));
+    const batches: TrainingSequence[][] = [];
+    for (let i = 0; i < order.length; i += this.options.batchSize) batches.push(order.slice(i, i + this.options.batchSize).map((j) => sequences[j]!));
+    return batches;
+  }
+
+  /**
+   * Trains for up to `epochs`, validating with `validate` (must return `ndcg@10`) and stopping early.
+   * At the end the best validated weights are restored into the variables.
+   */
+  async fit(sequences: TrainingSequence[], validate: (decoder: Decoder) => Promise<Metrics>): Promise<TrainResult> {
+    const o = this.options;
+    const start = performance.now();
+    if (o.resume && o.checkpointDir && existsSync(join(o.checkpointDir, 'checkpoint.json'))) {
+      await this.loadCheckpoint(o.checkpointDir);
+      o.log(`resumed from ${o.checkpointDir} after epoch ${this.epochsDone}`);
+    }
+    let sinceBest = this.best ? this.epochsDone - this.best.epoch : 0;
+    while (this.epochsDone < o.epochs) {
+      const epoch = this.epochsDone + 1;
+      const t0 = performance.now();
+      let lossSum = 0;
+      let steps = 0;
+      let events = 0;
+      const batches = this.epochBatches(sequences);
+      for (const users of batches) {
+        const batch = buildBatch(users, this.config);
+        const loss = this.trainStep(batch);
+        if (Number.isFinite(loss)) {
+          lossSum += loss;
+          steps++;
+        }
+        events += batch.events;
+        if (steps % 10 === 0 || steps === batches.length) {
+          const s = (performance.now() - t0) / 1000;
+          o.log(`epoch ${epoch} step ${steps}/${batches.length} loss ${(lossSum / steps).toFixed(4)} ${(s / steps).toFixed(2)} s/step ${(events / s).toFixed(0)} events/s`);
+        }
+        if (o.maxSeconds > 0 && (performance.now() - start) / 1000 > o.maxSeconds) break;
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      const record: EpochRecord = { epoch, loss: lossSum / Math.max(1, steps), seconds, secondsPerStep: seconds / Math.max(1, steps), eventsPerSecond: events / seconds };
+      this.epochsDone = epoch;
+      const timeUp = o.maxSeconds > 0 && (performance.now() - start) / 1000 > o.maxSeconds;
+      if (epoch % o.validateEvery === 0 || epoch === o.epochs || timeUp) {
+        const tv = performance.now();
+        record.validation = await validate(this.decoder);
+        const metric = record.validation['ndcg@10'] ?? Number.NaN;
+        const fmt = Object.entries(record.validation).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(' ');
+        o.log(`epoch ${epoch} done: loss ${record.loss.toFixed(4)}, ${seconds.toFixed(1)} s (${record.secondsPerStep.toFixed(2)} s/step), validation ${fmt} (${((performance.now() - tv) / 1000).toFixed(1)} s)`);
+        if (!this.best || metric > this.best.metric) {
+          this.best = { epoch, metric, values: this.snapshot(), validation: record.validation };
+          sinceBest = 0;
+        } else {
+          sinceBest += o.validateEvery;
+        }
+      } else {
+        o.log(`epoch ${epoch} done: loss ${record.loss.toFixed(4)}, ${seconds.toFixed(1)} s (${record.secondsPerStep.toFixed(2)} s/step)`);
+      }
+      this.history.push(record);
+      if (o.checkpointDir) await this.saveCheckpoint(o.checkpointDir);
+      if (sinceBest >= o.patience) {
+        o.log(`early stop: no better validation NDCG@10 for ${sinceBest} epochs (best epoch ${this.best?.epoch})`);
+        break;
+      }
+      if (timeUp) {
+        o.log(`time limit of ${o.maxSeconds} s reached`);
+        break;
+      }
+    }
+    if (this.best) this.restore(this.best.values);
+    return { history: this.history, bestEpoch: this.best?.epoch ?? this.epochsDone, bestValidation: this.best?.validation, wallSeconds: (performance.now() - start) / 1000 };
+  }
+
+  /** Host copies of every trainable variable. */
+  snapshot(): Map<string, Float32Array> {
+    const out = new Map<string, Float32Array>();
+    for (const [n, v] of this.trainableVariables()) out.set(n, v.dataSync() as Float32Array);
+    return out;
+  }
+
+  private restore(values: Map<string, Float32Array>): void {
+    for (const [n, v] of this.trainableVariables()) {
+      const value = values.get(n);
+      if (value) tf.tidy(() => v.assign(tf.tensor(value, v.shape)));
+    }
+  }
+
+  /** Writes checkpoint.bin then checkpoint.json, each via tmp + rename (never half-written). */
+  async saveCheckpoint(dir: string): Promise<void> {
+    mkdirSync(dir, { recursive: true });
+    const tensors = [...this.trainableVariables()].map(([name, v]) => ({ name: `param.${name}`, shape: v.shape, data: v.dataSync() as Float32Array }));
+    if (this.best) for (const [name, data] of this.best.values) tensors.push({ name: `best.${name}`, shape: this.params.get(name)?.shape ?? [data.length], data });
+    const optimizerWeights = await this.optimizer.getWeights();
+    optimizerWeights.forEach((w, i) => tensors.push({ name: `adam.${i}`, shape: w.tensor.shape, data: w.tensor.dataSync() as Float32Array }));
+    const { entries, bytes } = packTensors(tensors);
+    const header = {
+      epochsDone: this.epochsDone,
+      rngState: this.rng.state,
+      best: this.best ? { epoch: this.best.epoch, metric: this.best.metric, validation: this.best.validation } : null,
+      history: this.history,
+      config: this.config,
+      entries,
+    };
+    writeFileSync(join(dir, 'checkpoint.bin.tmp'), bytes);
+    renameSync(join(dir, 'checkpoint.bin.tmp'), join(dir, 'checkpoint.bin'));
+    writeFileSync(join(dir, 'checkpoint.json.tmp'), JSON.stringify(header));
+    renameSync(join(dir, 'checkpoint.json.tmp'), join(dir, 'checkpoint.json'));
+  }
+
+  /** Restores variables, optimizer moments, rng, history and best weights from a checkpoint. */
+  async loadCheckpoint(dir: string): Promise<void> {
+    const header = JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8')) as {
+      epochsDone: number; rngState: number; best: { epoch: number; metric: number; validation?: Metrics } | null;
+      history: EpochRecord[]; config: DecoderConfig; entries: TensorEntry[];
+    };
+    if (JSON.stringify(header.config) !== JSON.stringify(this.config)) throw new Error(`checkpoint in ${dir} was trained with a different model config; remove it or drop --resume`);
+    const file = readFileSync(join(dir, 'checkpoint.bin'));
+    const buffer = file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength) as ArrayBuffer;
+    const byName = new Map(header.entries.map((e) => [e.name, e]));
+    const values = (prefix: string) => {
+      const out = new Map<string, Float32Array>();
+      for (const e of header.entries) if (e.name.startsWith(prefix)) out.set(e.name.slice(prefix.length), readTensorValues(e, buffer) as Float32Array);
+      return out;
+    };
+    this.restore(values('param.'));
+    const adam = header.entries.filter((e) => e.name.startsWith('adam.')).sort((a, b) => Number(a.name.slice(5)) - Number(b.name.slice(5)));
+    if (adam.length > 0) {
+      await this.optimizer.setWeights(adam.map((e, i) => ({ name: i === 0 ? 'iter' : `acc${i}`, tensor: tf.tensor(readTensorValues(byName.get(e.name)!, buffer), e.shape) })));
+    }
+    this.epochsDone = header.epochsDone;
+    this.rng.state = header.rngState;
+    this.history = header.history;
+    this.best = header.best ? { ...header.best, values: values('best.') } : null;
+  }
+
+  dispose(): void {
+    for (const v of this.params.values()) v.dispose();
+    this.optimizer.dispose();
+  }
+}
