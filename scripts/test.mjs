@@ -6,7 +6,11 @@
 //   4. browser tests in Chromium with WebGPU (Playwright)
 // `--only unit` / `--only browser` runs one half. Each stage prints a banner and its wall time.
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { findBrowser } from './find-browser.mjs';
+
+const UNIT_REPORT = 'test-results/unit-results.json';
+const BROWSER_REPORT = 'test-results/browser-results.json';
 
 const only = (() => {
   const i = process.argv.indexOf('--only');
@@ -18,6 +22,25 @@ if (only && only !== 'unit' && only !== 'browser') {
 }
 
 const summary = [];
+const counts = { passed: 0, failed: 0, skipped: 0 };
+mkdirSync('test-results', { recursive: true });
+for (const report of [UNIT_REPORT, BROWSER_REPORT]) rmSync(report, { force: true });
+
+/** Adds the pass/fail/skip counts of vitest's and Playwright's JSON reports to `counts`. */
+function countResults() {
+  if (existsSync(UNIT_REPORT)) {
+    const unit = JSON.parse(readFileSync(UNIT_REPORT, 'utf8'));
+    counts.passed += unit.numPassedTests ?? 0;
+    counts.failed += unit.numFailedTests ?? 0;
+    counts.skipped += (unit.numPendingTests ?? 0) + (unit.numTodoTests ?? 0);
+  }
+  if (existsSync(BROWSER_REPORT)) {
+    const stats = JSON.parse(readFileSync(BROWSER_REPORT, 'utf8')).stats ?? {};
+    counts.passed += (stats.expected ?? 0) + (stats.flaky ?? 0);
+    counts.failed += stats.unexpected ?? 0;
+    counts.skipped += stats.skipped ?? 0;
+  }
+}
 
 function stage(name, command, args, env = {}) {
   const started = Date.now();
@@ -34,13 +57,16 @@ function stage(name, command, args, env = {}) {
 }
 
 function printSummary() {
+  countResults();
   console.log('\n=== summary');
   for (const line of summary) console.log(line);
+  const skipped = counts.skipped ? `, ${counts.skipped} skipped` : '';
+  console.log(`${counts.passed} passed, ${counts.failed} failed${skipped}`);
 }
 
 if (only !== 'browser') {
   stage('type-check', 'npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']);
-  stage('unit tests (Node, vitest)', 'npx', ['vitest', 'run']);
+  stage('unit tests (Node, vitest)', 'npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${UNIT_REPORT}`]);
 }
 if (only !== 'unit') {
   let chromiumPath;
