@@ -1,0 +1,145 @@
+/**
+ * Model artifacts: building the manifest + binary files from a trained decoder (export), and
+ * rebuilding the decoder from them (load). Both sides work on in-memory bytes (no fs), so the browser
+ * runtime and Node share this code; the CLI writes/reads the files (src/cli/commands/train.ts).
+ * The format is specified in docs/artifacts.md.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Decoder, parameterShapes, validateDecoderConfig, type DecoderConfig, type ItemEncoder } from './decoder.ts';
+import { MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION, type ArtifactFileEntry, type ArtifactRole, type ModelManifest } from './manifest.ts';
+import { packTensors, readTensorValues, sha256Hex, unpackTensors, type HostTensor } from './weights-io.ts';
+
+/** What the manifest's `model` field holds for a pocketrec decoder. */
+export interface DecoderModelSection {
+  /** Always `pinrec-decoder`. */
+  kind: 'pinrec-decoder';
+  decoder: DecoderConfig;
+  /** Training frequency of each outcome (sums to 1): the prior for "any outcome" retrieval. */
+  outcomePrior: number[];
+}
+
+/** Inputs of `buildArtifacts`. */
+export interface ExportInput {
+  config: DecoderConfig;
+  /** Trained tensors by parameter name (decoder names, plus `prefixmem.*` when used). */
+  params: Map<string, tf.Tensor>;
+  /** [itemCount, dim] unit retrieval table. */
+  itemEmbeddings: tf.Tensor2D;
+  outcomes: string[];
+  outcomePrior: number[];
+  dataset: ModelManifest['dataset'];
+  metrics?: Record<string, number>;
+  sid?: ModelManifest['sid'];
+  /** Extra files by role (e.g. `catalog` JSON, `sid-codes`), stored as given. */
+  extraFiles?: { role: ArtifactRole; path: string; bytes: Uint8Array }[];
+  /** Overrides the export time (tests). */
+  createdAt?: string;
+}
+
+/** Builds manifest.json and every file's bytes: path -> bytes (manifest.json included). */
+export async function buildArtifacts(input: ExportInput): Promise<Map<string, Uint8Array>> {
+  validateDecoderConfig(input.config);
+  const names = parameterShapes(input.config).map(([n]) => n);
+  for (const n of input.params.keys()) if (n.startsWith('prefixmem.')) names.push(n);
+  const hostTensors: HostTensor[] = names.map((name) => {
+    const t = input.params.get(name);
+    if (!t) throw new Error(`export: missing parameter ${name}`);
+    return { name, shape: t.shape, data: t.dataSync() as Float32Array };
+  });
+  const weights = packTensors(hostTensors);
+  const embeddings = new Uint8Array((input.itemEmbeddings.dataSync() as Float32Array).slice().buffer);
+  const files: { role: ArtifactRole; path: string; bytes: Uint8Array }[] = [
+    { role: 'weights', path: 'weights.bin', bytes: weights.bytes },
+    { role: 'item-embeddings', path: 'item-embeddings.bin', bytes: embeddings },
+    ...(input.extraFiles ?? []),
+  ];
+  const entries: ArtifactFileEntry[] = [];
+  for (const f of files) entries.push({ role: f.role, path: f.path, bytes: f.bytes.byteLength, sha256: await sha256Hex(f.bytes) });
+  const model: DecoderModelSection = { kind: 'pinrec-decoder', decoder: input.config, outcomePrior: input.outcomePrior };
+  const manifest: ModelManifest = {
+    format: MANIFEST_FORMAT,
+    formatVersion: MANIFEST_FORMAT_VERSION,
+    modelVersion: (await sha256Hex(weights.bytes)).slice(0, 16),
+    createdAt: input.createdAt ?? new Date().toISOString(),
+    dataset: input.dataset,
+    outcomes: input.outcomes,
+    horizons: input.config.horizons.map((h) => h.name),
+    itemCount: input.config.itemCount,
+    embeddingDim: input.config.dim,
+    model: model as unknown as Record<string, unknown>,
+    ...(input.sid ? { sid: input.sid } : {}),
+    tensors: weights.entries,
+    files: entries,
+    ...(input.metrics ? { metrics: input.metrics } : {}),
+  };
+  const out = new Map<string, Uint8Array>();
+  out.set('manifest.json', new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`));
+  for (const f of files) out.set(f.path, f.bytes);
+  return out;
+}
+
+/** Reads the decoder section of a manifest, checking format and version. */
+export function decoderSection(manifest: ModelManifest): DecoderModelSection {
+  if (manifest.format !== MANIFEST_FORMAT) throw new Error(`not a pocketrec model manifest (format "${String(manifest.format)}")`);
+  if (manifest.formatVersion !== MANIFEST_FORMAT_VERSION) throw new Error(`model format version ${manifest.formatVersion} is not supported (this runtime reads ${MANIFEST_FORMAT_VERSION})`);
+  const model = manifest.model as unknown as DecoderModelSection;
+  if (model?.kind !== 'pinrec-decoder') throw new Error(`manifest.model.kind must be "pinrec-decoder"`);
+  validateDecoderConfig(model.decoder);
+  if (model.decoder.itemCount !== manifest.itemCount || model.decoder.dim !== manifest.embeddingDim) throw new Error('manifest itemCount/embeddingDim disagree with the decoder config');
+  return model;
+}
+
+/** Checks every file's byte size and sha256 against the manifest (async: Web Crypto). */
+export async function verifyArtifactFiles(manifest: ModelManifest, files: Map<ArtifactRole, ArrayBuffer>): Promise<void> {
+  for (const entry of manifest.files) {
+    const bytes = files.get(entry.role);
+    if (!bytes) continue;
+    if (bytes.byteLength !== entry.bytes) throw new Error(`${entry.path}: ${bytes.byteLength} bytes, manifest says ${entry.bytes}`);
+    const sha = await sha256Hex(bytes);
+    if (sha !== entry.sha256) throw new Error(`${entry.path}: sha256 ${sha} does not match the manifest`);
+  }
+}
+
+/** A decoder rebuilt from artifacts: its tensors live on the current backend. Dispose when done. */
+export interface LoadedDecoder {
+  decoder: Decoder;
+  section: DecoderModelSection;
+  /** [itemCount, dim] unit retrieval table. */
+  itemEmbeddings: tf.Tensor2D;
+  dispose(): void;
+}
+
+/**
+ * Rebuilds the decoder from the manifest and its files (role -> bytes). Sizes are checked here;
+ * checksums by `verifyArtifactFiles` (async) where the bytes came over a network.
+ */
+export function loadDecoder(manifest: ModelManifest, files: Map<ArtifactRole, ArrayBuffer>, itemEncoder?: ItemEncoder): LoadedDecoder {
+  const section = decoderSection(manifest);
+  const need = (role: ArtifactRole): ArrayBuffer => {
+    const entry = manifest.files.find((f) => f.role === role);
+    const bytes = files.get(role);
+    if (!entry || !bytes) throw new Error(`model artifacts: missing the ${role} file`);
+    if (bytes.byteLength !== entry.bytes) throw new Error(`model artifacts: ${entry.path} has ${bytes.byteLength} bytes, manifest says ${entry.bytes}`);
+    return bytes;
+  };
+  const params = unpackTensors(manifest.tensors, need('weights'));
+  const { itemCount, dim } = section.decoder;
+  const table = readTensorValues({ name: 'item-embeddings', dtype: 'float32', shape: [itemCount, dim], byteOffset: 0 }, need('item-embeddings'));
+  const itemEmbeddings = tf.tensor2d(table as Float32Array, [itemCount, dim]);
+  try {
+    const decoder = new Decoder(section.decoder, params, itemEncoder);
+    return {
+      decoder,
+      section,
+      itemEmbeddings,
+      dispose: () => {
+        for (const t of params.values()) t.dispose();
+        itemEmbeddings.dispose();
+      },
+    };
+  } catch (error) {
+    for (const t of params.values()) t.dispose();
+    itemEmbeddings.dispose();
+    throw error;
+  }
+}
