@@ -3,8 +3,7 @@
  *
  * Three optional parts, each reduced to `dim` columns and L2-normalised per item, then scaled by its
  * weight and concatenated (a weight of 0 drops the part):
- * - content: the item's catalog tokens (`ItemCatalog.features`, plus a `decade:` token from `years`)
- *   -> TF-IDF weights -> a seeded sparse random projection to `dim` (each token's projection row is
+ * - content: the item's catalog tokens (`ItemCatalog.features`) -> TF-IDF weights -> a seeded sparse random projection to `dim` (each token's projection row is
  *   generated from a hash of the token, so a new item with new tokens is projected with no stored
  *   matrix: this is what makes cold start work);
  * - collaborative: a positive-PMI item co-occurrence matrix built from TRAIN sequences only (pairs
@@ -66,12 +65,9 @@ export interface ContentVectorizer {
   unseenIdf: number;
 }
 
-/** The content tokens of item `index`: its features plus a decade token from `years`. */
-export function itemTokens(catalog: ItemCatalog, index: number): string[] {
-  const tokens = [...(catalog.features[index] ?? [])];
-  const year = catalog.years?.[index];
-  if (year !== undefined && Number.isFinite(year)) tokens.push(`decade:${Math.floor(year / 10) * 10}`);
-  return tokens;
+/** The content tokens of item `index` (the importers already add `year:` / `decade:` tokens). */
+export function itemTokens(catalog: ItemCatalog, index: number): readonly string[] {
+  return catalog.features[index] ?? [];
 }
 
 /** Fits IDFs (smooth: ln((1+N)/(1+df)) + 1) over the catalog's content tokens. */

@@ -1,0 +1,81 @@
+/**
+ * `pocketrec sids`: builds semantic IDs for a dataset (item vectors -> residual k-means -> SID table,
+ * trie) and writes `<out>/<dataset>.sids.bin` (table + trie + codebooks, src/sid/sid-table.ts format)
+ * and `<out>/<dataset>.sids.json` (statistics, config, and the content model for cold start).
+ */
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { loadDataset } from '../../data/index.ts';
+import { buildSemanticIds, formatSidSummary, sidConfigFor, summarizeSidBuild } from '../../sid/build.ts';
+import type { ItemVectorConfig } from '../../sid/item-vectors.ts';
+import { serializeSidArtifacts } from '../../sid/sid-table.ts';
+import { CliError, numberOption, stringOption, type ParsedArgs } from '../args.ts';
+
+export const summary = 'build semantic IDs (item vectors, residual k-means, SID tables, trie) for a dataset';
+
+export const usage = `Usage: pocketrec sids --dataset <name|path> [options]
+
+Builds item vectors from the TRAIN part of the leave-one-out split, quantizes them with residual
+k-means into L levels of K codes plus a disambiguation code, and writes the binary SID tables.
+
+Options:
+  --dataset <name|path>   ml-1m, beauty, ml-latest-small, ... or a path (see pocketrec import)
+  --levels <L>            quantization levels (default per dataset, 3)
+  --codes <K>             codes per level (default per dataset: ml-1m 32, beauty 64, ml-latest-small 64)
+  --seed <n>              seed for projections, SVD and k-means (default 0)
+  --iterations <n>        Lloyd iterations per level (default 15)
+  --vectors <parts>       comma list of content, collab, supplied (default: the dataset's config)
+  --dim <n>               width of the content and collaborative parts (default 64)
+  --data-dir <dir>        datasets folder (default ../shared/datasets or $POCKETREC_DATA_DIR)
+  --out <dir>             output folder (default runs/sids)
+  --quiet                 print only the output paths`;
+
+/** Parses --vectors into weight overrides: listed parts keep their dataset weight (or 1), others 0. */
+function vectorOverrides(datasetName: string, spec: string | undefined): Partial<ItemVectorConfig> {
+  if (spec === undefined) return {};
+  const parts = new Set(spec.split(',').map((p) => p.trim()).filter(Boolean));
+  const known = new Set(['content', 'collab', 'collaborative', 'supplied']);
+  for (const p of parts) if (!known.has(p)) throw new CliError(`--vectors: unknown part "${p}" (use content, collab, supplied)`);
+  const base = sidConfigFor(datasetName).vectors;
+  return {
+    content: parts.has('content') ? base.content || 1 : 0,
+    collaborative: parts.has('collab') || parts.has('collaborative') ? base.collaborative || 1 : 0,
+    supplied: parts.has('supplied') ? base.supplied || 1 : 0,
+  };
+}
+
+export async function run(args: ParsedArgs): Promise<number> {
+  const datasetArg = stringOption(args, 'dataset');
+  const dataset = await loadDataset(datasetArg, { dataDir: args.options.get('data-dir') });
+  const name = dataset.name;
+  const config = sidConfigFor(name, {
+    levels: args.options.has('levels') ? numberOption(args, 'levels', 3) : undefined,
+    codebookSize: args.options.has('codes') ? numberOption(args, 'codes', 64) : undefined,
+    iterations: args.options.has('iterations') ? numberOption(args, 'iterations', 15) : undefined,
+    seed: numberOption(args, 'seed', 0),
+    vectors: { ...vectorOverrides(name, args.options.get('vectors')), ...(args.options.has('dim') ? { dim: numberOption(args, 'dim', 64) } : {}) },
+  });
+  if (!(Number.isInteger(config.levels) && config.levels >= 1 && config.levels <= 8)) throw new CliError('--levels must be an integer in 1..8');
+  if (!(Number.isInteger(config.codebookSize) && config.codebookSize >= 2 && config.codebookSize <= 65536)) throw new CliError('--codes must be an integer in 2..65536');
+  const build = buildSemanticIds(dataset, config);
+  const stats = summarizeSidBuild(build);
+  const outDir = resolve(args.options.get('out') ?? 'runs/sids');
+  mkdirSync(outDir, { recursive: true });
+  const binPath = resolve(outDir, `${name}.sids.bin`);
+  const jsonPath = resolve(outDir, `${name}.sids.json`);
+  const content = build.itemVectors.contentModel;
+  const json = {
+    ...stats,
+    format: { file: `${name}.sids.bin`, description: 'src/sid/sid-table.ts serializeSidArtifacts v1: table + trie + codebooks' },
+    vectorLayout: build.itemVectors.parts,
+    contentModel: content ? { dim: content.dim, seed: content.seed, unseenIdf: content.unseenIdf, idf: Object.fromEntries([...content.idf].sort()) } : null,
+  };
+  // Write to temporaries and rename, so a failure never leaves half-written outputs.
+  writeFileSync(`${binPath}.tmp`, new Uint8Array(serializeSidArtifacts({ table: build.table, trie: build.trie, codebooks: build.quantization.codebooks })));
+  writeFileSync(`${jsonPath}.tmp`, `${JSON.stringify(json, null, 1)}\n`);
+  renameSync(`${binPath}.tmp`, binPath);
+  renameSync(`${jsonPath}.tmp`, jsonPath);
+  if (!args.flags.has('quiet')) process.stdout.write(`${formatSidSummary(stats)}\n`);
+  process.stdout.write(`wrote ${binPath}\nwrote ${jsonPath}\n`);
+  return 0;
+}
