@@ -19,6 +19,9 @@ export interface CommandModule {
 
 /** The command table: name -> lazy loader. Add a line here when adding a command. */
 const COMMANDS: Record<string, () => Promise<CommandModule>> = {
+  import: () => import('./commands/import.ts'),
+  eval: () => import('./commands/eval.ts'),
+  sids: () => import('./commands/sids.ts'),
 };
 
 function printHelp(): Promise<void> {
