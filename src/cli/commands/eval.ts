@@ -1,0 +1,211 @@
+/**
+ * `pocketrec eval`: evaluates a baseline or model on a dataset split with full ranking, prints a masked /
+ * unmasked metric table and optionally writes the result JSON (docs/benchmarks/) and a top-100 TSV.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { cpus, arch, totalmem } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { CliError, numberOption, stringOption, type ParsedArgs } from '../args.ts';
+import { futureWindowSplit, leaveOneOutSplit, type Split } from '../../data/splits.ts';
+import { REPO_ROOT } from '../../data/registry.ts';
+import { formatCoocParams, tuneCooc, type CoocTuningRow } from '../../eval/baselines/cooc.ts';
+import { evaluate, type EvalResult, type FitContext } from '../../eval/evaluate.ts';
+import { createRecommender } from '../../eval/recommenders.ts';
+import { datasetOptions, loadForCli, printReadProgress } from './import.ts';
+
+export const summary = 'Evaluate a model or baseline (full ranking, masked + unmasked), write JSON / top-100 TSV';
+
+export const usage = `Usage: pocketrec eval --dataset <name|path> --model <popular|cooc|...> [options]
+
+  --dataset <name|path>     dataset (see pocketrec import --help); --data-dir, --rating-rule as there
+  --model <spec>            popular | cooc (more kinds: src/eval/recommenders.ts)
+  --params k=v,...          model parameters (cooc: window, forward, neighbors, lastN, decay)
+  --tune                    cooc only: grid-search params on the VALIDATION split first, then test the best
+  --split loo|window        leave-one-out (default) or future window
+  --window <n>              window split: window size in events (default 5)
+  --window-fraction <f>     window split: window as a fraction of each sequence instead
+  --min-history <n>         window split: events required before the validation window (default 5)
+  --on test|validation      which held-out part to score (default test)
+  --k 10,50                 cut-offs (default 10,50)
+  --condition target|<name> outcome conditioning for outcome-aware models
+  --max-users <n>           evaluate only the first n cases (quick checks; not for reported numbers)
+  --batch <n>               histories per scoring call
+  --top100 <file.tsv>       write each case's masked top-100 as user<TAB>rank<TAB>item<TAB>score (raw ids)
+  --out <file.json>         write the result JSON (e.g. docs/benchmarks/ml-1m-popular-loo.json)`;
+
+/** Short machine description for result files (override with POCKETREC_MACHINE). */
+export function machineDescription(): string {
+  if (process.env.POCKETREC_MACHINE) return process.env.POCKETREC_MACHINE;
+  const cpu = cpus();
+  const archName = arch() === 'x64' ? 'x86-64' : arch();
+  return `${cpu.length}-core ${archName} (${cpu[0]?.model.trim() ?? 'unknown CPU'}), ${Math.round(totalmem() / 2 ** 30)} GiB RAM`;
+}
+
+/** HEAD commit, with `+dirty` when tracked files under src/ differ from it. */
+export function gitCommit(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', 'src'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    }).trim();
+    return dirty ? `${head}+dirty` : head;
+  } catch {
+    return 'unknown';
+  }
+}
+
+const f4 = (x: number | undefined) => (x === undefined ? '-' : x.toFixed(4));
+
+/** The printed table: one row per metric, masked and unmasked columns. */
+export function formatMetrics(result: EvalResult): string {
+  const names = Object.keys(result.masked);
+  const lines = [`${'metric'.padEnd(14)} ${'masked'.padStart(8)} ${'unmasked'.padStart(8)}`];
+  for (const name of names) lines.push(`${name.padEnd(14)} ${f4(result.masked[name]).padStart(8)} ${f4(result.unmasked[name]).padStart(8)}`);
+  const outcomes = Object.keys(result.perOutcome.masked);
+  if (outcomes.length > 1) {
+    lines.push('', 'per target outcome (masked):');
+    for (const o of outcomes) {
+      const row = result.perOutcome.masked[o]!;
+      lines.push(`  ${o.padEnd(10)} ${Object.entries(row).map(([k, v]) => `${k} ${k === 'cases' ? v : f4(v)}`).join('  ')}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+function parseKs(text: string): number[] {
+  const ks = text.split(',').map((s) => Number(s.trim()));
+  if (ks.some((k) => !Number.isInteger(k) || k < 1)) throw new CliError(`--k must be positive integers, got "${text}"`);
+  return ks;
+}
+
+function makeSplit(args: ParsedArgs, sequences: Parameters<typeof leaveOneOutSplit>[0]): Split {
+  const kind = args.options.get('split') ?? 'loo';
+  if (kind === 'loo') return leaveOneOutSplit(sequences);
+  if (kind === 'window') {
+    const fraction = args.options.get('window-fraction');
+    try {
+      return futureWindowSplit(sequences, {
+        size: numberOption(args, 'window', 5),
+        fraction: fraction === undefined ? undefined : Number(fraction),
+        minHistory: numberOption(args, 'min-history', 5),
+      });
+    } catch (error) {
+      throw new CliError((error as Error).message);
+    }
+  }
+  throw new CliError(`--split must be loo or window, got "${kind}"`);
+}
+
+function progressLine(label: string) {
+  return (p: { done: number; total: number; usersPerSecond: number }) => {
+    process.stderr.write(`  ${label}: ${p.done}/${p.total} users, ${Math.round(p.usersPerSecond)} users/s   \r`);
+  };
+}
+
+export async function run(args: ParsedArgs): Promise<number> {
+  const started = performance.now();
+  const datasetName = stringOption(args, 'dataset');
+  const modelSpec = stringOption(args, 'model');
+  const ks = parseKs(args.options.get('k') ?? '10,50');
+  const part = args.options.get('on') ?? 'test';
+  if (part !== 'test' && part !== 'validation') throw new CliError('--on must be test or validation');
+
+  const dataset = await loadForCli(datasetName, datasetOptions(args, printReadProgress));
+  const split = makeSplit(args, dataset.sequences);
+  let cases = part === 'test' ? split.test : split.validation;
+  const maxUsers = args.options.get('max-users');
+  if (maxUsers !== undefined) cases = cases.slice(0, numberOption(args, 'max-users', cases.length));
+  const itemCount = dataset.catalog.ids.length;
+  process.stderr.write(`${dataset.name}: ${dataset.userIds.length} users, ${itemCount} items; ${split.label} ${part}: ${cases.length} cases\n`);
+
+  const conditionText = args.options.get('condition');
+  let condition: 'target' | number | undefined;
+  if (conditionText !== undefined) {
+    condition = conditionText === 'target' ? 'target' : dataset.outcomes.indexOf(conditionText);
+    if (condition === -1) throw new CliError(`--condition must be target or one of ${dataset.outcomes.join(', ')}`);
+  }
+
+  const context: FitContext = { dataset, train: split.train, validation: split.validation };
+  let params = args.options.get('params');
+  let tuning: CoocTuningRow[] | undefined;
+  if (args.flags.has('tune')) {
+    if (modelSpec !== 'cooc') throw new CliError('--tune is implemented for --model cooc only');
+    process.stderr.write('tuning cooc on the validation split (masked NDCG@10)...\n');
+    const tuned = await tuneCooc(
+      context,
+      { window: [0, 2, 5, 20], forward: [false, true], lastN: [1, 5, 20, 50], decay: [0.5, 0.8, 1] },
+      split.validation,
+      (row) => process.stderr.write(`  ${formatCoocParams(row.params)}  NDCG@10 ${f4(row.validation['NDCG@10'])}  HR@10 ${f4(row.validation['HR@10'])}\n`),
+    );
+    tuning = tuned.rows;
+    params = formatCoocParams(tuned.best);
+    process.stderr.write(`best: ${params}\n`);
+  }
+
+  let recommender;
+  try {
+    recommender = await createRecommender({ model: modelSpec, params });
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
+  const fitStart = performance.now();
+  await recommender.fit?.(context);
+  const fitSeconds = (performance.now() - fitStart) / 1000;
+
+  const top100 = args.options.get('top100');
+  const result = await evaluate(recommender, cases, {
+    itemCount,
+    ks,
+    batchSize: args.options.has('batch') ? numberOption(args, 'batch', 256) : undefined,
+    outcomeNames: dataset.outcomes,
+    condition,
+    onProgress: progressLine(`${recommender.name} ${part}`),
+    topList: top100 ? { path: resolve(top100), userIds: dataset.userIds, itemIds: dataset.catalog.ids, size: 100 } : undefined,
+  });
+  recommender.dispose?.();
+  process.stderr.write(`\n`);
+  const wallSeconds = (performance.now() - started) / 1000;
+
+  process.stdout.write(
+    `${dataset.name} · ${recommender.name}${params ? ` (${params})` : ''} · ${split.label} ${part} · ${result.cases} users · ` +
+      `full ranking over ${itemCount} items\n${formatMetrics(result)}\n` +
+      `fit ${fitSeconds.toFixed(1)} s · eval ${result.wallSeconds.toFixed(1)} s (${Math.round(result.usersPerSecond)} users/s) · total ${wallSeconds.toFixed(1)} s\n`,
+  );
+
+  const out = args.options.get('out');
+  if (out) {
+    const json = {
+      dataset: dataset.name,
+      model: recommender.name,
+      modelSpec,
+      params: params ?? null,
+      split: split.label,
+      part,
+      users: result.cases,
+      itemCount,
+      ks,
+      protocol: 'full ranking over all catalog items; pessimistic ties; masked = history items except targets removed',
+      metrics: { masked: result.masked, unmasked: result.unmasked },
+      perOutcome: result.perOutcome,
+      tuning: tuning ?? null,
+      fitSeconds,
+      evalSeconds: result.wallSeconds,
+      wallSeconds,
+      usersPerSecond: result.usersPerSecond,
+      command: `pocketrec eval ${process.argv.slice(2).map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}`,
+      machine: machineDescription(),
+      date: new Date().toISOString(),
+      gitCommit: gitCommit(),
+      importSummary: { users: dataset.summary.users, items: dataset.summary.items, events: dataset.summary.events },
+    };
+    const path = resolve(out);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(`${path}.partial`, `${JSON.stringify(json, null, 2)}\n`);
+    renameSync(`${path}.partial`, path);
+    process.stderr.write(`wrote ${path}\n`);
+  }
+  return 0;
+}
+

@@ -1,0 +1,206 @@
+/**
+ * The evaluation loop every quality number in the project goes through: a Recommender scores the FULL catalog
+ * for a batch of histories, and the loop turns the score rows into ranks and top-k lists (src/eval/metrics.ts),
+ * masked and unmasked, with progress reporting and an optional top-100 TSV for independent re-computation.
+ */
+import { createWriteStream, renameSync, rmSync } from 'node:fs';
+import type { EvalCase, EventSlice } from '../data/splits.ts';
+import type { Dataset, UserSequence } from '../data/types.ts';
+import { coverageAt, RankMetrics, rankOf, RecallMetrics, topK } from './metrics.ts';
+
+/** One history to score. */
+export interface UserHistory extends EventSlice {
+  /** Dense user index. */
+  user: number;
+  /**
+   * For outcome-conditioned models: the outcome (index into Dataset.outcomes) the recommendations should serve,
+   * set when EvaluateOptions.condition asks for it; undefined means "no preference".
+   */
+  outcome?: number;
+}
+
+/** What a model sees before scoring: the dataset (catalog, vocabularies) and the training part of the split. */
+export interface FitContext {
+  dataset: Dataset;
+  /** Training prefix per user (indexed by user). */
+  train: UserSequence[];
+  /** Validation cases (history = train prefix), for early stopping / tuning. */
+  validation: EvalCase[];
+}
+
+/** A model or baseline the harness can evaluate. */
+export interface Recommender {
+  /** Short name for tables and result files. */
+  readonly name: string;
+  /** Learns from the training split (optional: pre-trained models skip it). */
+  fit?(context: FitContext): Promise<void> | void;
+  /**
+   * Scores every catalog item for each history: `out[b * itemCount + item]`, higher = better. `out` holds
+   * exactly `histories.length * itemCount` floats and is reused between calls (overwrite every entry).
+   */
+  scoreBatch(histories: UserHistory[], out: Float32Array): Promise<void>;
+  /** Histories per scoreBatch call (default 256). */
+  readonly batchSize?: number;
+  /** Releases resources (e.g. tensors) once evaluation is over. */
+  dispose?(): void;
+}
+
+/** Progress of an evaluation, reported after every batch. */
+export interface EvalProgress {
+  done: number;
+  total: number;
+  elapsedSeconds: number;
+  usersPerSecond: number;
+}
+
+export interface EvaluateOptions {
+  /** Catalog size (the width of every score row). */
+  itemCount: number;
+  /** Cut-offs for HR/NDCG/Recall/Coverage (default [10, 50]). */
+  ks?: number[];
+  /** Overrides the recommender's batch size. */
+  batchSize?: number;
+  onProgress?: (progress: EvalProgress) => void;
+  /** Outcome names (Dataset.outcomes) for the per-outcome table. */
+  outcomeNames?: string[];
+  /**
+   * Outcome conditioning: `target` sets each history's `outcome` to the (first) target's outcome
+   * (matched conditioning); a number requests that outcome for every case; undefined leaves it unset.
+   */
+  condition?: 'target' | number;
+  /**
+   * Writes each case's masked top-`size` (default 100) to `path` as TSV `user\trank\titem\tscore` with raw ids
+   * and 1-based ranks (written to `<path>.partial`, renamed when complete).
+   */
+  topList?: { path: string; userIds: string[]; itemIds: string[]; size?: number };
+}
+
+/** Metric table of one evaluation view (masked or unmasked). */
+export type MetricTable = Record<string, number>;
+
+export interface EvalResult {
+  cases: number;
+  /** Ranking over all items. */
+  unmasked: MetricTable;
+  /** Ranking with the user's history items (except the targets) removed from the candidates. */
+  masked: MetricTable;
+  /** Recall@k per target outcome, masked and unmasked. */
+  perOutcome: { masked: Record<string, MetricTable>; unmasked: Record<string, MetricTable> };
+  wallSeconds: number;
+  usersPerSecond: number;
+}
+
+/** Evaluates `recommender` on `cases` over the full catalog (see module doc and metrics.ts for the rules). */
+export async function evaluate(recommender: Recommender, cases: EvalCase[], options: EvaluateOptions): Promise<EvalResult> {
+  const itemCount = options.itemCount;
+  const ks = (options.ks ?? [10, 50]).slice().sort((a, b) => a - b);
+  const listSize = Math.min(itemCount, Math.max(ks[ks.length - 1]!, options.topList?.size ?? 0));
+  const batchSize = Math.max(1, options.batchSize ?? recommender.batchSize ?? 256);
+  const outcomeNames = options.outcomeNames ?? [];
+
+  const rankMasked = new RankMetrics(ks);
+  const rankUnmasked = new RankMetrics(ks);
+  const recallMasked = new RecallMetrics(ks);
+  const recallUnmasked = new RecallMetrics(ks);
+  const coverageLists: { masked: Int32Array[]; unmasked: Int32Array[] } = { masked: [], unmasked: [] };
+  const maxK = ks[ks.length - 1]!;
+
+  const stamps = new Int32Array(itemCount);
+  const excluded: number[] = [];
+  const targetStamp = new Int32Array(itemCount);
+  let out = new Float32Array(Math.min(batchSize, cases.length) * itemCount);
+
+  const topList = options.topList;
+  const partialPath = topList ? `${topList.path}.partial` : '';
+  const stream = topList ? createWriteStream(partialPath) : undefined;
+  const write = (chunk: string) =>
+    new Promise<void>((resolveWrite, rejectWrite) => {
+      stream!.write(chunk, (error) => (error ? rejectWrite(error) : resolveWrite()));
+    });
+
+  const start = performance.now();
+  let caseStamp = 0;
+  try {
+    for (let b0 = 0; b0 < cases.length; b0 += batchSize) {
+      const batch = cases.slice(b0, b0 + batchSize);
+      const histories: UserHistory[] = batch.map((c) => ({
+        user: c.user,
+        ...c.history,
+        outcome:
+          options.condition === 'target' ? c.targets.outcomes[0] : typeof options.condition === 'number' ? options.condition : undefined,
+      }));
+      if (out.length !== batch.length * itemCount) out = new Float32Array(batch.length * itemCount);
+      out.fill(0);
+      await recommender.scoreBatch(histories, out);
+
+      let tsv = '';
+      for (let b = 0; b < batch.length; b++) {
+        const c = batch[b]!;
+        const offset = b * itemCount;
+        caseStamp++;
+        for (let t = 0; t < c.targets.items.length; t++) targetStamp[c.targets.items[t]!] = caseStamp;
+        excluded.length = 0;
+        for (let h = 0; h < c.history.items.length; h++) {
+          const item = c.history.items[h]!;
+          if (targetStamp[item] === caseStamp || stamps[item] === caseStamp) continue;
+          stamps[item] = caseStamp;
+          excluded.push(item);
+        }
+        const target = c.targets.items[0]!;
+        rankUnmasked.add(rankOf(out, target, itemCount, offset));
+        rankMasked.add(rankOf(out, target, itemCount, offset, excluded));
+
+        const listUnmasked = topK(out, listSize, itemCount, offset);
+        const listMasked = topK(out, listSize, itemCount, offset, stamps, caseStamp);
+        recallUnmasked.add(listUnmasked, c.targets.items, c.targets.outcomes);
+        recallMasked.add(listMasked, c.targets.items, c.targets.outcomes);
+        coverageLists.unmasked.push(listUnmasked.slice(0, maxK));
+        coverageLists.masked.push(listMasked.slice(0, maxK));
+
+        if (topList) {
+          const size = Math.min(topList.size ?? 100, listMasked.length);
+          const userId = topList.userIds[c.user]!;
+          for (let r = 0; r < size; r++) {
+            const item = listMasked[r]!;
+            tsv += `${userId}\t${r + 1}\t${topList.itemIds[item]}\t${Number(out[offset + item]!.toPrecision(7))}\n`;
+          }
+        }
+      }
+      if (stream && tsv) await write(tsv);
+      const done = Math.min(cases.length, b0 + batch.length);
+      const elapsed = (performance.now() - start) / 1000;
+      options.onProgress?.({ done, total: cases.length, elapsedSeconds: elapsed, usersPerSecond: done / Math.max(elapsed, 1e-9) });
+    }
+    if (stream) {
+      await new Promise<void>((resolveEnd, rejectEnd) => {
+        stream.on('error', rejectEnd);
+        stream.end(() => resolveEnd());
+      });
+      renameSync(partialPath, topList!.path);
+    }
+  } catch (error) {
+    if (stream) {
+      stream.destroy();
+      rmSync(partialPath, { force: true });
+    }
+    throw error;
+  }
+
+  const wallSeconds = (performance.now() - start) / 1000;
+  const table = (rank: RankMetrics, recall: RecallMetrics, lists: Int32Array[]): MetricTable => {
+    const t: MetricTable = { ...rank.result(), ...recall.result() };
+    for (const k of ks) t[`Coverage@${k}`] = coverageAt(lists, k, itemCount);
+    return t;
+  };
+  return {
+    cases: cases.length,
+    unmasked: table(rankUnmasked, recallUnmasked, coverageLists.unmasked),
+    masked: table(rankMasked, recallMasked, coverageLists.masked),
+    perOutcome: {
+      masked: recallMasked.perOutcomeResult(outcomeNames),
+      unmasked: recallUnmasked.perOutcomeResult(outcomeNames),
+    },
+    wallSeconds,
+    usersPerSecond: cases.length / Math.max(wallSeconds, 1e-9),
+  };
+}

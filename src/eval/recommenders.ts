@@ -1,0 +1,45 @@
+/**
+ * `--model` values -> Recommender factories, so `pocketrec eval` can evaluate anything through one harness.
+ *
+ * Two tables: exact names (baselines) and prefixes / path patterns for model artifacts. To plug in a model,
+ * add ONE line to the right table; the factory gets the spec string and the parsed `--params`.
+ */
+import { CoocRecommender, parseCoocParams } from './baselines/cooc.ts';
+import { PopularRecommender } from './baselines/popular.ts';
+import type { Recommender } from './evaluate.ts';
+
+/** What a factory receives. */
+export interface RecommenderSpec {
+  /** The full `--model` value, e.g. `cooc`, `decoder:runs/x`, `artifacts/ml-1m/manifest.json`. */
+  model: string;
+  /** The raw `--params key=value,...` string, if given (each factory parses its own keys). */
+  params?: string;
+}
+
+export type RecommenderFactory = (spec: RecommenderSpec) => Promise<Recommender> | Recommender;
+
+/** Exact `--model` names. */
+export const NAMED_RECOMMENDERS: Record<string, RecommenderFactory> = {
+  popular: () => new PopularRecommender(),
+  cooc: (spec) => new CoocRecommender(parseCoocParams(spec.params)),
+};
+
+/**
+ * Pattern-matched `--model` values, tried in order after the exact names. Add trained-model loaders here, e.g.
+ *   { test: (m) => m.endsWith('manifest.json') || m.startsWith('decoder:'),
+ *     create: async (spec) => (await import('../model/...')).loadDecoderRecommender(spec) },
+ * (import lazily so `pocketrec eval --model popular` never loads TF.js).
+ */
+export const PATTERN_RECOMMENDERS: { test: (model: string) => boolean; create: RecommenderFactory; describe: string }[] = [
+  { test: (m) => m.endsWith('manifest.json') || m.startsWith('decoder:'), create: async (spec) => (await import('../train/load-model.ts')).loadDecoderRecommender(spec), describe: '<dir>/manifest.json or decoder:<dir> (trained decoder)' },
+];
+
+/** Builds the recommender a `--model` value names; throws listing the accepted values otherwise. */
+export async function createRecommender(spec: RecommenderSpec): Promise<Recommender> {
+  const named = NAMED_RECOMMENDERS[spec.model];
+  if (named) return named(spec);
+  const pattern = PATTERN_RECOMMENDERS.find((p) => p.test(spec.model));
+  if (pattern) return pattern.create(spec);
+  const accepted = [...Object.keys(NAMED_RECOMMENDERS), ...PATTERN_RECOMMENDERS.map((p) => p.describe)];
+  throw new Error(`unknown --model "${spec.model}"; accepted: ${accepted.join(', ')}`);
+}
