@@ -22,6 +22,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   import: () => import('./commands/import.ts'),
   eval: () => import('./commands/eval.ts'),
   sids: () => import('./commands/sids.ts'),
+  train: () => import('./commands/train.ts'),
 };
 
 function printHelp(): Promise<void> {

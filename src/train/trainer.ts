@@ -57,7 +57,7 @@ export const DEFAULT_TRAIN_OPTIONS: Omit<TrainOptions, 'log'> = {
   maxSeconds: 0,
 };
 
-/** Validation metrics for one epoch (at least `ndcg@10`, used for early stopping). */
+/** Validation metrics for one epoch (at least `NDCG@10`, used for early stopping). */
 export type Metrics = Record<string, number>;
 
 /** One epoch's record. */
@@ -198,7 +198,7 @@ export class DecoderTrainer {
   }
 
   /**
-   * Trains for up to `epochs`, validating with `validate` (must return `ndcg@10`) and stopping early.
+   * Trains for up to `epochs`, validating with `validate` (must return `NDCG@10`) and stopping early.
    * At the end the best validated weights are restored into the variables.
    */
   async fit(sequences: TrainingSequence[], validate: (decoder: Decoder) => Promise<Metrics>): Promise<TrainResult> {
@@ -237,7 +237,7 @@ export class DecoderTrainer {
       if (epoch % o.validateEvery === 0 || epoch === o.epochs || timeUp) {
         const tv = performance.now();
         record.validation = await validate(this.decoder);
-        const metric = record.validation['ndcg@10'] ?? Number.NaN;
+        const metric = record.validation['NDCG@10'] ?? Number.NaN;
         const fmt = Object.entries(record.validation).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(' ');
         o.log(`epoch ${epoch} done: loss ${record.loss.toFixed(4)}, ${seconds.toFixed(1)} s (${record.secondsPerStep.toFixed(2)} s/step), validation ${fmt} (${((performance.now() - tv) / 1000).toFixed(1)} s)`);
         if (!this.best || metric > this.best.metric) {

@@ -1,0 +1,172 @@
+/**
+ * `pocketrec train`: trains the PinRec decoder on a dataset's leave-one-out training split, validates
+ * each epoch with the evaluation harness (full ranking, history masked), stops early, and exports
+ * the model artifacts (manifest.json + weights.bin + item-embeddings.bin [+ catalog.json]).
+ */
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CliError, numberOption, stringOption, type ParsedArgs } from '../args.ts';
+import { leaveOneOutSplit } from '../../data/splits.ts';
+import type { Dataset } from '../../data/types.ts';
+import { evaluate } from '../../eval/evaluate.ts';
+import { buildArtifacts } from '../../model/artifacts.ts';
+import { defaultDecoderConfig, MULTI_TOKEN_HORIZONS, NEXT_TOKEN_HORIZONS, type DecoderConfig } from '../../model/decoder.ts';
+import { DecoderRecommender, outcomeFrequencies } from '../../model/decoder-recommender.ts';
+import { setupTrainingBackend } from '../../train/backend.ts';
+import { DEFAULT_TRAIN_OPTIONS, DecoderTrainer, type TrainOptions } from '../../train/trainer.ts';
+import { datasetOptions, loadForCli, printReadProgress } from './import.ts';
+
+export const summary = 'Train the PinRec decoder (wasm), validate each epoch, export model artifacts';
+
+export const usage = `Usage: pocketrec train --dataset <name|path> [options]
+
+  --dataset <name|path>       dataset (see pocketrec import --help); --data-dir, --rating-rule as there
+  --epochs <n>                max epochs (default 100; early stopping on validation NDCG@10)
+  --batch <n>                 users per batch (default 128)
+  --dim <n>                   model width (default 50)
+  --blocks <n>                transformer blocks (default 2)
+  --heads <n>                 attention heads (default 1)
+  --maxlen <n>                history length (default 200)
+  --dropout <p>               dropout (default 0)
+  --lr <x>                    Adam learning rate (default 0.001)
+  --negatives <n>             uniform sampled negatives per step (default 128)
+  --in-batch                  also use in-batch positives as negatives (logQ-corrected)
+  --full-softmax              score every item (small catalogs) instead of sampling
+  --temperature <t>           softmax temperature on cosine (default 0.05)
+  --outcome-conditioning on|off   outcome-conditioned head (default on)
+  --multi-token               horizons next / soon(2-5) / later(6-15) instead of next only
+  --time-features on|off      hour/weekday/log-gap token features (default on when the data has time)
+  --seed <n>                  seed for init, shuffles, negatives (default 42)
+  --patience <n>              early-stopping patience in epochs (default 5)
+  --validate-every <n>        validate every n epochs (default 1)
+  --val-users <n>             validate on the first n users only (speed; default all)
+  --max-minutes <m>           stop training after m minutes (best model kept)
+  --checkpoint <dir>          write resumable checkpoints here (each epoch, atomic)
+  --resume                    continue from --checkpoint
+  --test                      evaluate the best model on the test split; metrics go into the manifest
+  --catalog                   also export catalog.json (titles, genres, years) for the demo
+  --attribution <text>        dataset attribution written into the manifest
+  --out <dir>                 export folder (default runs/<dataset>-decoder)`;
+
+function onOff(args: ParsedArgs, name: string, fallback: boolean): boolean {
+  const v = args.options.get(name);
+  if (v === undefined) return fallback;
+  if (v !== 'on' && v !== 'off') throw new CliError(`--${name} must be on or off`);
+  return v === 'on';
+}
+
+/** Writes bytes to path via tmp + rename (never a half-written file). */
+function writeAtomic(path: string, bytes: Uint8Array): void {
+  writeFileSync(`${path}.tmp`, bytes);
+  renameSync(`${path}.tmp`, path);
+}
+
+/** catalog.json for the demo: raw id, title, year and genres per dense item index. */
+export function catalogJson(dataset: Dataset): Uint8Array {
+  const c = dataset.catalog;
+  const items = c.ids.map((id, i) => ({
+    id,
+    title: c.titles?.[i] ?? id,
+    year: c.years && Number.isFinite(c.years[i]) ? c.years[i] : null,
+    genres: (c.features[i] ?? []).filter((f) => f.startsWith('genre:')).map((f) => f.slice(6)),
+  }));
+  return new TextEncoder().encode(JSON.stringify({ dataset: dataset.name, outcomes: dataset.outcomes, items }));
+}
+
+export async function run(args: ParsedArgs): Promise<number> {
+  const name = stringOption(args, 'dataset');
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const backend = await setupTrainingBackend();
+  const t0 = performance.now();
+  const dataset = await loadForCli(name, datasetOptions(args, printReadProgress));
+  const split = leaveOneOutSplit(dataset.sequences);
+  log(`${dataset.name}: ${dataset.sequences.length} users, ${dataset.catalog.ids.length} items, ${dataset.summary.events} events; backend ${backend}; loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+  const config: DecoderConfig = defaultDecoderConfig({
+    itemCount: dataset.catalog.ids.length,
+    outcomeCount: dataset.outcomes.length,
+    dim: numberOption(args, 'dim', 50),
+    blocks: numberOption(args, 'blocks', 2),
+    heads: numberOption(args, 'heads', 1),
+    maxLen: numberOption(args, 'maxlen', 200),
+    dropout: numberOption(args, 'dropout', 0),
+    temperature: numberOption(args, 'temperature', 0.05),
+    outcomeConditioning: onOff(args, 'outcome-conditioning', true),
+    horizons: args.flags.has('multi-token') ? MULTI_TOKEN_HORIZONS : NEXT_TOKEN_HORIZONS,
+    timeFeatures: onOff(args, 'time-features', dataset.hasTimestamps),
+  });
+  config.ffnDim = numberOption(args, 'ffn', 4 * config.dim);
+  config.headDim = numberOption(args, 'head-dim', 2 * config.dim);
+  const options: TrainOptions = {
+    ...DEFAULT_TRAIN_OPTIONS,
+    epochs: numberOption(args, 'epochs', DEFAULT_TRAIN_OPTIONS.epochs),
+    batchSize: numberOption(args, 'batch', DEFAULT_TRAIN_OPTIONS.batchSize),
+    learningRate: numberOption(args, 'lr', DEFAULT_TRAIN_OPTIONS.learningRate),
+    negatives: numberOption(args, 'negatives', DEFAULT_TRAIN_OPTIONS.negatives),
+    inBatchNegatives: args.flags.has('in-batch'),
+    fullSoftmax: args.flags.has('full-softmax'),
+    seed: numberOption(args, 'seed', DEFAULT_TRAIN_OPTIONS.seed),
+    patience: numberOption(args, 'patience', DEFAULT_TRAIN_OPTIONS.patience),
+    validateEvery: numberOption(args, 'validate-every', 1),
+    checkpointDir: args.options.get('checkpoint'),
+    resume: args.flags.has('resume'),
+    maxSeconds: numberOption(args, 'max-minutes', 0) * 60,
+    log,
+  };
+  if (options.resume && !options.checkpointDir) throw new CliError('--resume needs --checkpoint <dir>');
+  log(`config ${JSON.stringify(config)}`);
+  log(`train ${JSON.stringify({ ...options, log: undefined })}`);
+
+  const prior = outcomeFrequencies(split.train, dataset.outcomes.length);
+  const valUsers = numberOption(args, 'val-users', 0);
+  const validation = valUsers > 0 ? split.validation.slice(0, valUsers) : split.validation;
+  const itemCount = config.itemCount;
+  const trainer = new DecoderTrainer(config, options);
+  const result = await trainer.fit(split.train, async (decoder) => {
+    const rec = new DecoderRecommender('decoder', decoder, null, prior);
+    const r = await evaluate(rec, validation, { itemCount, ks: [10, 50] });
+    return r.masked;
+  });
+  log(`trained ${result.history.length} epochs in ${(result.wallSeconds / 60).toFixed(1)} min; best epoch ${result.bestEpoch} ${JSON.stringify(result.bestValidation)}`);
+
+  const metrics: Record<string, number> = {};
+  for (const [k, v] of Object.entries(result.bestValidation ?? {})) metrics[`validation.${k}`] = v;
+  if (args.flags.has('test')) {
+    const rec = new DecoderRecommender('decoder', trainer.decoder, null, prior);
+    const r = await evaluate(rec, split.test, { itemCount, ks: [10, 50] });
+    for (const [k, v] of Object.entries(r.masked)) metrics[`test.${k}`] = v;
+    for (const [k, v] of Object.entries(r.unmasked)) metrics[`test.unmasked.${k}`] = v;
+    log(`test (masked): ${Object.entries(r.masked).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(' ')}`);
+  }
+  metrics['train.epochs'] = result.history.length;
+  metrics['train.bestEpoch'] = result.bestEpoch;
+  metrics['train.wallSeconds'] = Math.round(result.wallSeconds);
+
+  const out = args.options.get('out') ?? join('runs', `${dataset.name}-decoder`);
+  mkdirSync(out, { recursive: true });
+  const table = trainer.decoder.retrievalTable();
+  const files = await buildArtifacts({
+    config,
+    params: new Map(trainer.params),
+    itemEmbeddings: table,
+    outcomes: dataset.outcomes,
+    outcomePrior: prior,
+    dataset: {
+      name: dataset.name,
+      users: dataset.sequences.length,
+      items: itemCount,
+      events: dataset.summary.events,
+      ...(args.options.get('attribution') ? { attribution: args.options.get('attribution') } : {}),
+    },
+    metrics,
+    extraFiles: args.flags.has('catalog') ? [{ role: 'catalog', path: 'catalog.json', bytes: catalogJson(dataset) }] : [],
+  });
+  table.dispose();
+  // Binary files first, manifest last: a reader never sees a manifest pointing at missing files.
+  for (const [path, bytes] of files) if (path !== 'manifest.json') writeAtomic(join(out, path), bytes);
+  writeAtomic(join(out, 'manifest.json'), files.get('manifest.json')!);
+  log(`exported to ${out}: ${[...files].map(([p, b]) => `${p} (${b.byteLength} B)`).join(', ')}`);
+  process.stdout.write(`${JSON.stringify({ out, metrics, history: result.history })}\n`);
+  trainer.dispose();
+  return 0;
+}

@@ -1,0 +1,42 @@
+/**
+ * Node loading of exported model artifacts (reads files; the browser fetches them instead) and the
+ * `pocketrec eval --model <dir or manifest.json>` factory.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Recommender } from '../eval/evaluate.ts';
+import type { RecommenderSpec } from '../eval/recommenders.ts';
+import { loadDecoder, verifyArtifactFiles, type LoadedDecoder } from '../model/artifacts.ts';
+import { DecoderRecommender } from '../model/decoder-recommender.ts';
+import type { ArtifactRole, ModelManifest } from '../model/manifest.ts';
+import { setupTrainingBackend } from './backend.ts';
+
+/** Reads manifest.json (path to it or to its folder) and every file it lists, checking sha256. */
+export async function readArtifacts(path: string): Promise<{ manifest: ModelManifest; files: Map<ArtifactRole, ArrayBuffer>; dir: string }> {
+  const manifestPath = existsSync(path) && statSync(path).isDirectory() ? join(path, 'manifest.json') : path;
+  if (!existsSync(manifestPath)) throw new Error(`no model manifest at ${manifestPath}`);
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as ModelManifest;
+  const dir = dirname(manifestPath);
+  const files = new Map<ArtifactRole, ArrayBuffer>();
+  for (const f of manifest.files) {
+    const bytes = readFileSync(join(dir, f.path));
+    files.set(f.role, bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+  }
+  await verifyArtifactFiles(manifest, files);
+  return { manifest, files, dir };
+}
+
+/** Loads a decoder from exported artifacts on the wasm backend. */
+export async function loadDecoderFromDisk(path: string): Promise<LoadedDecoder & { manifest: ModelManifest }> {
+  await setupTrainingBackend();
+  const { manifest, files } = await readArtifacts(path);
+  return { ...loadDecoder(manifest, files), manifest };
+}
+
+/** `--model path/to/manifest.json` (or its folder) -> the decoder as a Recommender. */
+export async function loadDecoderRecommender(spec: RecommenderSpec): Promise<Recommender> {
+  const path = spec.model.startsWith('decoder:') ? spec.model.slice('decoder:'.length) : spec.model;
+  const loaded = await loadDecoderFromDisk(path);
+  const rec = new DecoderRecommender(`decoder(${loaded.manifest.modelVersion})`, loaded.decoder, loaded.itemEmbeddings, loaded.section.outcomePrior);
+  return Object.assign(rec, { dispose: () => loaded.dispose() });
+}
