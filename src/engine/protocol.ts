@@ -1,0 +1,215 @@
+/**
+ * The engine's wire types: what crosses between the host page and the engine (in a worker or in the
+ * page). Everything here is structured-clone safe (plain objects, arrays, strings, numbers), so the
+ * worker engine and the in-page engine implement the same `EngineApi`. Item ids are the catalog's
+ * raw ids (strings); outcomes and horizons are names from the model's manifest.
+ */
+
+/** Which TF.js backend to run on. `auto` picks the fastest real one (see backend.ts). */
+export type BackendPreference = 'auto' | 'webgpu' | 'wasm' | 'webgl' | 'cpu';
+/** A backend that actually runs. */
+export type BackendName = Exclude<BackendPreference, 'auto'>;
+
+/** The WebGPU adapter as the browser describes it. */
+export interface AdapterReport {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** True for software adapters (SwiftShader): correct but slow. */
+  isFallbackAdapter: boolean;
+}
+
+/** Set when the engine runs on a different backend than the one asked for (or the first `auto` would try). */
+export interface FallbackReport {
+  /** Always `BACKEND_UNAVAILABLE`, the code of `BackendUnavailableError`. */
+  code: 'BACKEND_UNAVAILABLE';
+  from: BackendName;
+  to: BackendName;
+  /** Human-readable reason, e.g. "navigator.gpu is missing". */
+  reason: string;
+}
+
+/** Loading phases, in order. */
+export type LoadPhase = 'download' | 'verify' | 'store' | 'compile' | 'ready';
+
+/** One progress report; bytes are meaningful in `download` and `store`. */
+export interface LoadProgress {
+  phase: LoadPhase;
+  loadedBytes: number;
+  totalBytes: number;
+}
+
+/** What `load` needs (the serialisable part of `createRecommender`'s options). */
+export interface EngineLoadOptions {
+  /** Absolute URL of the exported `manifest.json`. */
+  modelUrl: string;
+  /** Backend preference (default `auto`). */
+  backend?: BackendPreference;
+  /** When false, a failing backend preference throws `BackendUnavailableError` instead of falling back (default true). */
+  allowFallback?: boolean;
+  /** Storage namespace: one model + history slot (default `default`). */
+  namespace?: string;
+  /** IndexedDB database name (default `pocketrec`). */
+  databaseName?: string;
+}
+
+/** One user event as the host records it. */
+export interface RecordEvent {
+  /** Raw catalog item id. */
+  itemId: string;
+  /** Outcome name, one of `status().outcomes` (e.g. `love`). */
+  outcome: string;
+  /** Unix seconds; default now. */
+  time?: number;
+}
+
+/** A stored history event. */
+export interface RecordedEvent {
+  itemId: string;
+  outcome: string;
+  /** Unix seconds; NaN when unknown. */
+  time: number;
+}
+
+/** What `record` did. */
+export interface RecordResult {
+  /** Events added. */
+  recorded: number;
+  /** Decoder tokens computed for them: equals `recorded` when the KV cache was extended. */
+  tokensComputed: number;
+  /** `append`: the KV cache was extended; `prefill`: the session was (re)built from the whole history. */
+  path: 'append' | 'prefill';
+  /** Events in the model's session now. */
+  sessionLength: number;
+}
+
+/** Which items may be recommended. */
+export interface ItemFilter {
+  /** Only these raw ids may be returned. */
+  allow?: string[];
+  /** These raw ids are never returned. */
+  deny?: string[];
+}
+
+/** A recommendation request; every field is optional. */
+export interface RecommendRequest {
+  /** Number of items (default 10). */
+  k?: number;
+  /**
+   * Share of the list per outcome, e.g. `{ love: 0.7, watch: 0.3 }`; shares are normalised. Default:
+   * the model's last outcome (by convention its most positive one) gets everything.
+   */
+  outcomeBudget?: Record<string, number>;
+  /** Horizon name(s) to query, or `all` (default) for the multi-token mix. */
+  horizon?: string | string[];
+  /** `embedding`: top-k of query·item over the whole table (default). `sid`: beam search over the semantic-ID trie. */
+  mode?: 'embedding' | 'sid';
+  /** Leave out items already in the history (default true). */
+  excludeSeen?: boolean;
+  /** Allow-/deny-list of raw item ids; unknown ids throw `UnknownItemError`. */
+  filter?: ItemFilter;
+  /** When > 0, each result lists this many history items closest to it (cosine of item embeddings). */
+  explain?: number;
+  /** Beam width for `mode: 'sid'` (default max(k, 10)). */
+  beamWidth?: number;
+}
+
+/** A query that produced a result. */
+export interface QuerySource {
+  outcome: string;
+  horizon: string;
+  /** Raw score (query · item) under this query. */
+  score: number;
+}
+
+/** One recommended item. */
+export interface Recommendation {
+  itemId: string;
+  /** Row in the model's item table. */
+  index: number;
+  /** Display title from the catalog, if any. */
+  title?: string;
+  /** Score under the query that picked it (dot product; log-probability in `sid` mode). */
+  score: number;
+  /** Outcome of the query that picked it. */
+  outcome: string;
+  /** Horizon of the query that picked it. */
+  horizon: string;
+  /** Every query that retrieved it (duplicates merged), the picking one first. */
+  sources: QuerySource[];
+  /** With `explain`: the closest history items. */
+  closestHistory?: { itemId: string; similarity: number }[];
+}
+
+/** The answer to `recommend`. */
+export interface RecommendResult {
+  items: Recommendation[];
+  /** Wall time inside the engine, ms. */
+  millis: number;
+  /** Queries scored in the batched pass. */
+  queries: number;
+  mode: 'embedding' | 'sid';
+  /** True when there is no history yet and the model had nothing to condition on. */
+  coldStart: boolean;
+}
+
+/** What the engine runs on and what it holds. */
+export interface EngineStatus {
+  backend: BackendName;
+  requestedBackend: BackendPreference;
+  adapter?: AdapterReport;
+  fallback?: FallbackReport;
+  namespace: string;
+  modelVersion: string;
+  /** Where the model came from on this load. */
+  modelSource: 'network' | 'storage';
+  itemCount: number;
+  embeddingDim: number;
+  outcomes: string[];
+  horizons: string[];
+  /** True when the model ships SID tables (mode `sid` available). */
+  sidAvailable: boolean;
+  /** Events in the stored history. */
+  historyLength: number;
+  /** Stored events skipped because the current model does not know their item or outcome. */
+  historySkipped: number;
+  storage: {
+    /** Bytes of model files this namespace keeps in IndexedDB. */
+    modelBytes: number;
+    /** `navigator.storage.estimate()` for the whole origin, where available. */
+    originUsage?: number;
+    originQuota?: number;
+  };
+}
+
+/** `tf.memory()` in the engine's realm, for leak checks. */
+export interface MemoryReport {
+  numTensors: number;
+  numBytes: number;
+  numDataBuffers: number;
+}
+
+/**
+ * The engine, as both the worker and the in-page implementation expose it. Every method rejects
+ * with a `PocketrecError` subclass (see src/errors).
+ */
+export interface EngineApi {
+  /** Selects the backend, loads (or downloads) the model, restores the history, warms up. */
+  load(options: EngineLoadOptions, onProgress?: (progress: LoadProgress) => void): Promise<EngineStatus>;
+  /** Aborts a `load`/`update` in progress (an `AbortSignal` cannot cross `postMessage`). */
+  abort(): Promise<void>;
+  /** Downloads a new model version (default: the same URL) and switches to it; on failure the current one keeps running. */
+  update(modelUrl?: string, onProgress?: (progress: LoadProgress) => void): Promise<EngineStatus>;
+  record(events: RecordEvent[]): Promise<RecordResult>;
+  recommend(request?: RecommendRequest): Promise<RecommendResult>;
+  history(): Promise<RecordedEvent[]>;
+  clearHistory(): Promise<void>;
+  /** Replaces the whole history (e.g. after the user deleted one event) and rebuilds the session. */
+  replaceHistory(events: RecordEvent[]): Promise<RecordResult>;
+  status(): Promise<EngineStatus>;
+  memory(): Promise<MemoryReport>;
+  /** Deletes this namespace's stored models and history from the browser, then disposes. */
+  deleteStorage(): Promise<void>;
+  dispose(): Promise<void>;
+}

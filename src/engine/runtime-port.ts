@@ -1,0 +1,40 @@
+/**
+ * What the engine needs from the model runtime (src/model/runtime.ts `DecoderRuntime`). The engine
+ * codes against this port so its store/transport/fault tests can run a small stand-in, while the
+ * real recommend path (`defaultRuntimeFactory`) uses `DecoderRuntime.fromArtifacts`.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import type { ArtifactRole, ModelManifest } from '../model/manifest.ts';
+
+/** One event as the decoder sees it: dense item row, outcome index, unix seconds (NaN if unknown). */
+export interface RuntimeEvent {
+  item: number;
+  outcome: number;
+  time: number;
+}
+
+/** A user's decoder state: the KV cache over the events so far. */
+export interface RuntimeSession {
+  readonly length: number;
+  dispose(): void;
+}
+
+/** The model, resident on the current backend. */
+export interface RecommenderRuntime {
+  readonly itemCount: number;
+  readonly embeddingDim: number;
+  readonly outcomes: string[];
+  readonly horizons: string[];
+  /** [itemCount, dim], resident for the runtime's lifetime. */
+  readonly itemEmbeddings: tf.Tensor2D;
+  /** Full forward over the history; builds the KV cache. */
+  prefill(history: RuntimeEvent[]): RuntimeSession;
+  /** Extends the KV cache with new events; returns the number of tokens computed. */
+  append(session: RuntimeSession, events: RuntimeEvent[]): number;
+  /** Query embeddings [Q, dim] for (outcome, horizon) pairs from the session's last state. */
+  queries(session: RuntimeSession, requests: { outcome: number; horizon: number }[]): tf.Tensor2D;
+  dispose(): void;
+}
+
+/** Builds a runtime from verified artifact bytes. */
+export type RuntimeFactory = (manifest: ModelManifest, files: Map<ArtifactRole, ArrayBuffer>) => RecommenderRuntime | Promise<RecommenderRuntime>;

@@ -1,0 +1,27 @@
+/**
+ * Where the wasm backend finds its `.wasm` files in a Vite build: the bundler copies them and hands
+ * us their final URLs (`?url` imports), so hosts need no extra copy step. The threaded build hangs in
+ * minified bundles (docs/development.md), so multithreading is switched off first.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+
+let configured = false;
+
+/** Points the wasm backend at the bundled files (browser only; Node finds them on disk). */
+export function configureWasm(): void {
+  if (configured) return;
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+  if (!isNode) {
+    setWasmPaths({
+      'tfjs-backend-wasm.wasm': wasmPlainUrl,
+      'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
+      'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedUrl,
+    });
+  }
+  configured = true;
+}
