@@ -4,6 +4,7 @@
  * masked and unmasked, with progress reporting and an optional top-100 TSV for independent re-computation.
  */
 import { createWriteStream, renameSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
 import type { EvalCase, EventSlice } from '../data/splits.ts';
 import type { Dataset, UserSequence } from '../data/types.ts';
 import { coverageAt, RankMetrics, rankOf, RecallMetrics, topK } from './metrics.ts';
@@ -118,6 +119,7 @@ export async function evaluate(recommender: Recommender, cases: EvalCase[], opti
       stream!.write(chunk, (error) => (error ? rejectWrite(error) : resolveWrite()));
     });
 
+  if (stream) await once(stream, 'open');
   const start = performance.now();
   let caseStamp = 0;
   try {
@@ -180,7 +182,11 @@ export async function evaluate(recommender: Recommender, cases: EvalCase[], opti
     }
   } catch (error) {
     if (stream) {
-      stream.destroy();
+      if (!stream.closed) {
+        const closed = once(stream, 'close');
+        stream.destroy();
+        await closed;
+      }
       rmSync(partialPath, { force: true });
     }
     throw error;
