@@ -123,7 +123,7 @@ export class Engine implements EngineApi {
       const controller = (this.loadController = new AbortController());
       try {
         const loaded = await loadModel({ manifestUrl: options.modelUrl, store: this.store, fetch: this.fetchImpl(), onProgress, signal: controller.signal });
-        onProgress?.({ phase: 'compile', loadedBytes: 0, totalBytes: 0 });
+        await onProgress?.({ phase: 'compile', loadedBytes: 0, totalBytes: 0 });
         const model = await this.buildModel(loaded);
         if (controller.signal.aborted) {
           model.runtime.dispose();
@@ -135,7 +135,7 @@ export class Engine implements EngineApi {
       } finally {
         this.loadController = undefined;
       }
-      onProgress?.({ phase: 'ready', loadedBytes: 0, totalBytes: 0 });
+      await onProgress?.({ phase: 'ready', loadedBytes: 0, totalBytes: 0 });
       return this.statusNow();
     });
   }
@@ -154,10 +154,10 @@ export class Engine implements EngineApi {
       try {
         const loaded = await loadModel({ manifestUrl: url, store, fetch: this.fetchImpl(), onProgress, signal: controller.signal });
         if (loaded.manifest.modelVersion === previous.loaded.manifest.modelVersion) {
-          onProgress?.({ phase: 'ready', loadedBytes: 0, totalBytes: 0 });
+          await onProgress?.({ phase: 'ready', loadedBytes: 0, totalBytes: 0 });
           return this.statusNow();
         }
-        onProgress?.({ phase: 'compile', loadedBytes: 0, totalBytes: 0 });
+        await onProgress?.({ phase: 'compile', loadedBytes: 0, totalBytes: 0 });
         next = await this.buildModel(loaded);
       } finally {
         this.loadController = undefined;
@@ -169,7 +169,7 @@ export class Engine implements EngineApi {
       this.options = { ...this.options!, modelUrl: url };
       await this.restoreSession();
       await this.warmUp();
-      onProgress?.({ phase: 'ready', loadedBytes: 0, totalBytes: 0 });
+      await onProgress?.({ phase: 'ready', loadedBytes: 0, totalBytes: 0 });
       return this.statusNow();
     });
   }
