@@ -28,7 +28,16 @@ Options:
   --dim <n>               width of the content and collaborative parts (default 64)
   --data-dir <dir>        datasets folder (default ../shared/datasets or $POCKETREC_DATA_DIR)
   --out <dir>             output folder (default runs/sids)
-  --quiet                 print only the output paths`;
+  --quiet                 print only the output paths
+
+Ablation (issue 4): PrefixMem vs plain per-level code embeddings on next-item SID prediction
+(src/sid/ablation.ts), trained at matched steps on the wasm backend, evaluated on the
+leave-one-out test targets; writes <out>/<dataset>.sid-ablation.json.
+  --ablate                run the ablation after building the SIDs
+  --steps <n>             training steps per variant (default 1500)
+  --eval-users <n>        test users evaluated, a seeded sample (default 0 = all)
+  --beam <n>              beam width, also the largest k of recall@k (default 100)
+  --pretrain-steps <n>    PrefixMem pre-training steps for the 'prefixmem+pretrain' variant (default 300, 0 = skip)`;
 
 /** Parses --vectors into weight overrides: listed parts keep their dataset weight (or 1), others 0. */
 function vectorOverrides(datasetName: string, spec: string | undefined): Partial<ItemVectorConfig> {
@@ -77,5 +86,37 @@ export async function run(args: ParsedArgs): Promise<number> {
   renameSync(`${jsonPath}.tmp`, jsonPath);
   if (!args.flags.has('quiet')) process.stdout.write(`${formatSidSummary(stats)}\n`);
   process.stdout.write(`wrote ${binPath}\nwrote ${jsonPath}\n`);
+  if (args.flags.has('ablate')) {
+    const { setupTrainingBackend } = await import('../../train/backend.ts');
+    const { runSidAblation } = await import('../../sid/ablation.ts');
+    const { DEFAULT_SID_TASK } = await import('../../sid/sid-task.ts');
+    const backend = await setupTrainingBackend('wasm');
+    const steps = numberOption(args, 'steps', 1500);
+    const evalUsers = numberOption(args, 'eval-users', 0);
+    const ablationConfig = {
+      task: { ...DEFAULT_SID_TASK, seed: config.seed },
+      steps,
+      evalUsers: evalUsers > 0 ? evalUsers : Number.MAX_SAFE_INTEGER,
+      beamWidth: numberOption(args, 'beam', 100),
+      pretrainSteps: numberOption(args, 'pretrain-steps', 300),
+    };
+    process.stdout.write(`ablation on ${backend}: ${steps} steps per variant\n`);
+    const started = new Date().toISOString();
+    const result = runSidAblation(dataset, build.table, build.trie, ablationConfig, (line) => process.stdout.write(`${line}\n`));
+    const ablationPath = resolve(outDir, `${name}.sid-ablation.json`);
+    const command = `pocketrec sids ${process.argv.slice(3).join(' ')}`.trim();
+    writeFileSync(`${ablationPath}.tmp`, `${JSON.stringify({ dataset: name, started, backend, command, sid: { levels: config.levels, codebookSize: config.codebookSize, disambiguationSize: build.table.disambiguationSize }, config: { ...ablationConfig, evalUsers: result.evalUsers }, ...result }, null, 1)}\n`);
+    renameSync(`${ablationPath}.tmp`, ablationPath);
+    process.stdout.write(`${formatAblation(result.results)}\nwrote ${ablationPath}\n`);
+  }
   return 0;
+}
+
+/** Table of the ablation results. */
+function formatAblation(results: import('../../sid/ablation.ts').SidVariantResult[]): string {
+  const lines = ['variant              params    acc per SID position              R@10    R@100   train s'];
+  for (const r of results) {
+    lines.push(`${r.variant.padEnd(20)} ${String(r.parameters).padStart(8)}  ${r.accuracy.map((a) => a.toFixed(4)).join(' ').padEnd(31)} ${r.recallAt10.toFixed(4)}  ${r.recallAt100.toFixed(4)}  ${r.trainSeconds.toFixed(0).padStart(6)}`);
+  }
+  return lines.join('\n');
 }
