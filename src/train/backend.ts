@@ -2,13 +2,18 @@
  * The Node training backend: TF.js on wasm (tfjs-node cannot be installed here) plus two small custom
  * kernels that make training possible and fast (measured in ../shared/notes/tfjs-training.md):
  * - `UnsortedSegmentSum`, missing on wasm, needed by the gradient of `gather` (embedding lookups);
- * - `Slice` without the stock kernel's copy of its whole input.
+ * - `Slice` without the stock kernel's copy of its whole input, and `SplitV` built on it (the stock
+ *   SplitV calls the stock Slice directly, copying the whole input once per piece);
+ * - a blocked 2-D `Transpose` (the stock one is slow on the tall activations the gradients transpose);
+ * - a row-copying axis-0 `GatherV2` (embedding lookups).
  *
  * Call `await setupTrainingBackend()` once before building any tensor. Safe to call again.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { sliceWasmConfig } from './kernels/slice.ts';
+import { sliceWasmConfig, splitVWasmConfig } from './kernels/slice.ts';
+import { gatherWasmConfig } from './kernels/gather.ts';
+import { transposeWasmConfig } from './kernels/transpose.ts';
 import { unsortedSegmentSumWasmConfig } from './kernels/unsorted-segment-sum.ts';
 
 let registered = false;
@@ -20,6 +25,18 @@ export function registerWasmTrainingKernels(): void {
   tf.registerKernel(unsortedSegmentSumWasmConfig);
   if (tf.getKernel(sliceWasmConfig.kernelName, 'wasm')) tf.unregisterKernel(sliceWasmConfig.kernelName, 'wasm');
   tf.registerKernel(sliceWasmConfig);
+  if (tf.getKernel(splitVWasmConfig.kernelName, 'wasm')) tf.unregisterKernel(splitVWasmConfig.kernelName, 'wasm');
+  tf.registerKernel(splitVWasmConfig);
+  const stockTranspose = tf.getKernel('Transpose', 'wasm');
+  if (stockTranspose) {
+    tf.unregisterKernel('Transpose', 'wasm');
+    tf.registerKernel(transposeWasmConfig(stockTranspose));
+  }
+  const stockGather = tf.getKernel('GatherV2', 'wasm');
+  if (stockGather) {
+    tf.unregisterKernel('GatherV2', 'wasm');
+    tf.registerKernel(gatherWasmConfig(stockGather));
+  }
   registered = true;
 }
 

@@ -17,13 +17,21 @@
 import * as tf from '@tensorflow/tfjs';
 import { mm } from '../model/decoder.ts';
 
-/** Plain log-sum-exp over the last axis: x [n, m] -> [n]. */
-export function logSumExpRows(x: tf.Tensor2D): tf.Tensor1D {
-  return tf.tidy(() => {
-    const max = tf.max(x, 1, true); // [n, 1]
-    return tf.add(tf.log(tf.sum(tf.exp(tf.sub(x, max)), 1)), tf.reshape(max, [-1])) as tf.Tensor1D; // [n]
-  });
-}
+/**
+ * Plain log-sum-exp over the last axis: x [n, m] -> [n], as max, subtract, exp, sum, log. Its gradient
+ * is written directly (d lse / dx = softmax(x) = exp(x - lse)), skipping the max's gradient (an
+ * Equal mask over the whole logit matrix, slow on wasm).
+ */
+export const logSumExpRows = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const [x, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
+  const max = tf.max(x, 1, true); // [n, 1]
+  const lse = tf.add(tf.log(tf.sum(tf.exp(tf.sub(x, max)), 1, true)), max); // [n, 1]
+  save([x, lse]);
+  return {
+    value: tf.reshape(lse, [-1]), // [n]
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.mul(tf.exp(tf.sub(saved[0]!, saved[1]!)), tf.reshape(dy, [-1, 1]))], // [n, m]
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor2D) => tf.Tensor1D;
 
 /** Added to the score of a masked-out (invalid) window slot. */
 const MASKED = -1e9;

@@ -65,4 +65,56 @@ describe('wasm training kernels vs the cpu reference', () => {
     expect(first.values).toEqual([27]);
     await tf.setBackend('wasm');
   });
+
+  it('SplitV (equal and sized pieces, both axes) matches cpu', async () => {
+    const fn = (sizes: number | number[], axis: number) => () =>
+      tf.tidy(() => tf.concat(tf.split(tf.range(0, 60).reshape([6, 10]), sizes, axis).map((p) => p.reshape([-1])), 0));
+    for (const [sizes, axis] of [[3, 0], [[2, 5, 3], 1], [[1, 5], 0], [2, 1]] as [number | number[], number][]) {
+      const wasm = await runOn('wasm', fn(sizes, axis));
+      const cpu = await runOn('cpu', fn(sizes, axis));
+      expect(wasm).toEqual(cpu);
+    }
+    await tf.setBackend('wasm');
+    const parts = tf.split(tf.range(0, 12).reshape([4, 3]), [1, 3], 0);
+    expect(parts[1]!.shape).toEqual([3, 3]);
+    expect(Array.from(parts[1]!.dataSync())).toEqual([3, 4, 5, 6, 7, 8, 9, 10, 11]);
+  });
+
+  it('Transpose (2-D blocked path, size-1 axes, rank 3 fallback, int32) matches cpu', async () => {
+    const cases: { shape: number[]; perm: number[]; dtype: 'float32' | 'int32' }[] = [
+      { shape: [37, 19], perm: [1, 0], dtype: 'float32' },
+      { shape: [5, 1, 7], perm: [2, 1, 0], dtype: 'float32' },
+      { shape: [3, 4, 5], perm: [2, 0, 1], dtype: 'float32' },
+      { shape: [9, 8], perm: [1, 0], dtype: 'int32' },
+      { shape: [4, 6], perm: [0, 1], dtype: 'float32' },
+    ];
+    for (const c of cases) {
+      const n = c.shape.reduce((a, b) => a * b, 1);
+      const fn = () => tf.tidy(() => tf.transpose(tf.range(0, n, 1, c.dtype).reshape(c.shape), c.perm));
+      const wasm = await runOn('wasm', fn);
+      const cpu = await runOn('cpu', fn);
+      expect(wasm).toEqual(cpu);
+    }
+    const t = await runOn('wasm', () => tf.tidy(() => tf.transpose(tf.tensor2d([[1, 2, 3], [4, 5, 6]]))));
+    expect(t.values).toEqual([1, 4, 2, 5, 3, 6]);
+  });
+
+  it('GatherV2 (axis 0 rows, 1-D table, 2-D indices, axis 1 fallback) matches cpu and rejects bad ids', async () => {
+    const table = Array.from({ length: 24 }, (_, i) => i * 0.5);
+    const fns = [
+      () => tf.tidy(() => tf.gather(tf.tensor2d(table, [8, 3]), tf.tensor1d([7, 0, 7, 3], 'int32'))),
+      () => tf.tidy(() => tf.gather(tf.tensor1d(table), tf.tensor2d([[1, 2], [23, 0]], [2, 2], 'int32'))),
+      () => tf.tidy(() => tf.gather(tf.tensor3d(table, [2, 4, 3]), tf.tensor1d([1, 1, 0], 'int32'))),
+      () => tf.tidy(() => tf.gather(tf.tensor2d(table, [8, 3]), tf.tensor1d([2, 0], 'int32'), 1)),
+    ];
+    for (const fn of fns) {
+      const wasm = await runOn('wasm', fn);
+      const cpu = await runOn('cpu', fn);
+      expect(wasm).toEqual(cpu);
+    }
+    const rows = await runOn('wasm', fns[0]!);
+    expect(rows.values.slice(0, 3)).toEqual([10.5, 11, 11.5]); // row 7 = [21, 22, 23] * 0.5
+    await tf.setBackend('wasm');
+    expect(() => tf.gather(tf.tensor2d(table, [8, 3]), tf.tensor1d([8], 'int32'))).toThrow(/not in \[0, 7\]/);
+  });
 });
