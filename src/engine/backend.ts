@@ -11,7 +11,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { BackendUnavailableError } from '../errors/errors.ts';
 import type { AdapterReport, BackendName, BackendPreference, FallbackReport } from './protocol.ts';
-import { configureWasm } from './wasm-paths.ts';
 
 /** The outcome of selection. */
 export interface BackendSelection {
@@ -57,8 +56,8 @@ async function trySetBackend(name: BackendName): Promise<string | undefined> {
   try {
     if (name === 'webgpu') await import('@tensorflow/tfjs-backend-webgpu');
     if (name === 'wasm') {
+      const { configureWasm } = await import('./wasm-paths.ts'); // registers the wasm backend too
       configureWasm();
-      await import('@tensorflow/tfjs-backend-wasm');
     }
     const ok = await tf.setBackend(name);
     if (!ok) return `tf.setBackend('${name}') failed to initialise`;

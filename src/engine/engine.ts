@@ -389,14 +389,17 @@ export class Engine implements EngineApi {
     const plan = planQueries(runtime.outcomes, runtime.horizons, k, request.outcomeBudget, request.horizon);
     const mask = this.maskFor(model, request);
     if (!this.session) {
-      return { items: [], millis: performance.now() - started, queries: 0, mode, coldStart: true };
+      return { items: [], millis: performance.now() - started, queries: 0, mode, kernel: 'none', coldStart: true };
     }
     const queries = runtime.queries(this.session, plan.map(({ outcome, horizon }) => ({ outcome, horizon }))); // [Q, d]
     let ranked: { indices: ArrayLike<number>; scores: ArrayLike<number>; width: number };
+    let kernel: RecommendResult['kernel'] = 'sid-beam';
     try {
       if (mode === 'embedding') {
         const width = Math.min(k, runtime.itemCount);
-        ranked = { ...(await scoreTopK(queries, runtime.itemEmbeddings, mask, width)), width };
+        const top = await scoreTopK(queries, runtime.itemEmbeddings, mask, width);
+        ranked = { ...top, width };
+        kernel = top.path;
       } else {
         const all = tf.tidy(() => {
           const scores = tf.matMul(queries, runtime.itemEmbeddings, false, true); // [Q, N]
@@ -433,7 +436,7 @@ export class Engine implements EngineApi {
         item.closestHistory = nearest[r]!.map((n) => ({ itemId: ids[historyRows[n.position]!]!, similarity: n.similarity }));
       });
     }
-    return { items, millis: performance.now() - started, queries: plan.length, mode, coldStart: false };
+    return { items, millis: performance.now() - started, queries: plan.length, mode, kernel, coldStart: false };
   }
 
   /** Compiles the shaders recommend uses (prefill, append, queries, matMul, topk) before `ready`. */

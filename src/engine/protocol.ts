@@ -150,6 +150,8 @@ export interface RecommendResult {
   /** Queries scored in the batched pass. */
   queries: number;
   mode: 'embedding' | 'sid';
+  /** Which scoring path ran: the fused WebGPU kernel, TF.js matMul + topk, or SID beam search. */
+  kernel: 'fused-webgpu' | 'matmul-topk' | 'sid-beam' | 'none';
   /** True when there is no history yet and the model had nothing to condition on. */
   coldStart: boolean;
 }

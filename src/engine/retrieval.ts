@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../errors/errors.ts';
+import { scoreTopK as fusedScoreTopK } from '../gpu/score-topk.ts';
 
 /** Scores at or below this are masked-out items (seen, filtered). */
 export const MASKED_SCORE = -1e30;
@@ -150,19 +151,15 @@ export function buildMask(itemCount: number, seen: Iterable<number>, allow: numb
 }
 
 /**
- * The batched pass: scores[Q,N] = queries[Q,d] @ items[N,d]ᵀ + mask[N], then top-`width` per row.
+ * The batched pass: scores[Q,N] = queries[Q,d] @ items[N,d]ᵀ + mask[N], then top-`width` per row —
+ * one fused WGSL dispatch chain on WebGPU (src/gpu/score-topk.ts), matMul + topk elsewhere.
  * Returns the read-back values and indices (row-major [Q, width]); no tensors outlive the call.
  */
-export async function scoreTopK(queries: tf.Tensor2D, items: tf.Tensor2D, mask: tf.Tensor1D | undefined, width: number): Promise<{ indices: Int32Array; scores: Float32Array }> {
-  const [values, indices] = tf.tidy(() => {
-    let scores: tf.Tensor2D = tf.matMul(queries, items, false, true); // [Q, N]
-    if (mask) scores = tf.add(scores, mask);
-    const top = tf.topk(scores, width, true); // values [Q, width], indices [Q, width]
-    return [top.values, top.indices];
-  });
+export async function scoreTopK(queries: tf.Tensor2D, items: tf.Tensor2D, mask: tf.Tensor1D | undefined, width: number): Promise<{ indices: Int32Array; scores: Float32Array; path: 'fused-webgpu' | 'matmul-topk' }> {
+  const { values, indices, path } = fusedScoreTopK(queries, items, width, mask);
   try {
     const [v, i] = await Promise.all([values.data(), indices.data()]);
-    return { scores: v as Float32Array, indices: i as Int32Array };
+    return { scores: v as Float32Array, indices: i as Int32Array, path };
   } finally {
     values.dispose();
     indices.dispose();
