@@ -439,7 +439,11 @@ export class Engine implements EngineApi {
     return { items, millis: performance.now() - started, queries: plan.length, mode, kernel, coldStart: false };
   }
 
-  /** Compiles the shaders recommend uses (prefill, append, queries, matMul, topk) before `ready`. */
+  /**
+   * Compiles the shaders recommend uses before `ready` (TF.js keeps no shader cache across page
+   * loads): prefill, append, the head for the default request's queries, and the fused score + top-k
+   * with an exclusion mask at the default k. Other k / query counts compile on first use.
+   */
   private async warmUp(): Promise<void> {
     const model = this.requireModel();
     const runtime = model.runtime;
@@ -447,17 +451,20 @@ export class Engine implements EngineApi {
       { item: 0, outcome: runtime.outcomes.length - 1, time: 1_700_000_000 },
       { item: Math.min(1, runtime.itemCount - 1), outcome: 0, time: 1_700_000_060 },
     ];
+    const k = Math.min(10, runtime.itemCount);
+    const plan = planQueries(runtime.outcomes, runtime.horizons, k, undefined, undefined);
     const session = runtime.prefill(probe.slice(0, 1));
+    const mask = tf.zeros([runtime.itemCount]) as tf.Tensor1D;
     try {
       runtime.append(session, probe.slice(1));
-      const requests = runtime.outcomes.flatMap((_, outcome) => runtime.horizons.map((__, horizon) => ({ outcome, horizon })));
-      const queries = runtime.queries(session, requests);
+      const queries = runtime.queries(session, plan.map(({ outcome, horizon }) => ({ outcome, horizon })));
       try {
-        await scoreTopK(queries, runtime.itemEmbeddings, undefined, Math.min(10, runtime.itemCount));
+        await scoreTopK(queries, runtime.itemEmbeddings, mask, k);
       } finally {
         queries.dispose();
       }
     } finally {
+      mask.dispose();
       session.dispose();
     }
   }
