@@ -8,6 +8,9 @@ import * as tf from '@tensorflow/tfjs';
 import { Decoder, parameterShapes, validateDecoderConfig, type DecoderConfig, type ItemEncoder } from './decoder.ts';
 import { MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION, type ArtifactFileEntry, type ArtifactRole, type ModelManifest } from './manifest.ts';
 import { packTensors, readTensorValues, sha256Hex, unpackTensors, type HostTensor } from './weights-io.ts';
+import { deserializeSidArtifacts } from '../sid/sid-table.ts';
+import { PrefixMem, type PrefixMemConfig } from './prefixmem.ts';
+import { PrefixMemItemEncoder } from './prefixmem-items.ts';
 
 /** What the manifest's `model` field holds for a pocketrec decoder. */
 export interface DecoderModelSection {
@@ -16,6 +19,8 @@ export interface DecoderModelSection {
   decoder: DecoderConfig;
   /** Training frequency of each outcome (sums to 1): the prior for "any outcome" retrieval. */
   outcomePrior: number[];
+  /** PrefixMem's config when `decoder.usePrefixMem` (its tensors are `prefixmem.*`; SIDs in `sid-codes`). */
+  prefixMem?: PrefixMemConfig;
 }
 
 /** Inputs of `buildArtifacts`. */
@@ -27,6 +32,8 @@ export interface ExportInput {
   itemEmbeddings: tf.Tensor2D;
   outcomes: string[];
   outcomePrior: number[];
+  /** PrefixMem's config when the item representation uses it. */
+  prefixMem?: PrefixMemConfig;
   dataset: ModelManifest['dataset'];
   metrics?: Record<string, number>;
   sid?: ModelManifest['sid'];
@@ -55,7 +62,7 @@ export async function buildArtifacts(input: ExportInput): Promise<Map<string, Ui
   ];
   const entries: ArtifactFileEntry[] = [];
   for (const f of files) entries.push({ role: f.role, path: f.path, bytes: f.bytes.byteLength, sha256: await sha256Hex(f.bytes) });
-  const model: DecoderModelSection = { kind: 'pinrec-decoder', decoder: input.config, outcomePrior: input.outcomePrior };
+  const model: DecoderModelSection = { kind: 'pinrec-decoder', decoder: input.config, outcomePrior: input.outcomePrior, ...(input.prefixMem ? { prefixMem: input.prefixMem } : {}) };
   const manifest: ModelManifest = {
     format: MANIFEST_FORMAT,
     formatVersion: MANIFEST_FORMAT_VERSION,
@@ -124,22 +131,33 @@ export function loadDecoder(manifest: ModelManifest, files: Map<ArtifactRole, Ar
   };
   const params = unpackTensors(manifest.tensors, need('weights'));
   const { itemCount, dim } = section.decoder;
-  const table = readTensorValues({ name: 'item-embeddings', dtype: 'float32', shape: [itemCount, dim], byteOffset: 0 }, need('item-embeddings'));
-  const itemEmbeddings = tf.tensor2d(table as Float32Array, [itemCount, dim]);
-  try {
-    const decoder = new Decoder(section.decoder, params, itemEncoder);
-    return {
-      decoder,
-      section,
-      itemEmbeddings,
-      dispose: () => {
-        for (const t of params.values()) t.dispose();
-        itemEmbeddings.dispose();
-      },
-    };
-  } catch (error) {
+  let itemEmbeddings: tf.Tensor2D | null = null;
+  let prefixMem: PrefixMem | null = null;
+  let sidEncoder: PrefixMemItemEncoder | null = null;
+  const release = () => {
     for (const t of params.values()) t.dispose();
-    itemEmbeddings.dispose();
+    itemEmbeddings?.dispose();
+    sidEncoder?.dispose();
+    prefixMem?.dispose();
+  };
+  try {
+    const table = readTensorValues({ name: 'item-embeddings', dtype: 'float32', shape: [itemCount, dim], byteOffset: 0 }, need('item-embeddings'));
+    itemEmbeddings = tf.tensor2d(table as Float32Array, [itemCount, dim]);
+    let encoder = itemEncoder;
+    if (section.decoder.usePrefixMem && !encoder) {
+      if (!section.prefixMem) throw new Error('model artifacts: usePrefixMem is set but model.prefixMem is missing');
+      const sid = deserializeSidArtifacts(need('sid-codes'));
+      if (sid.table.items !== itemCount) throw new Error(`model artifacts: SID table has ${sid.table.items} items, the model ${itemCount}`);
+      prefixMem = new PrefixMem(section.prefixMem, 0);
+      sidEncoder = new PrefixMemItemEncoder(prefixMem, sid.table);
+      sidEncoder.assignFrom(params);
+      encoder = sidEncoder;
+    }
+    const decoder = new Decoder(section.decoder, params, encoder);
+    const embeddings = itemEmbeddings;
+    return { decoder, section, itemEmbeddings: embeddings, dispose: release };
+  } catch (error) {
+    release();
     throw error;
   }
 }

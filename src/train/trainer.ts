@@ -23,7 +23,7 @@ export interface TrainOptions {
   learningRate: number;
   /** Uniform random negatives per step, shared by the batch (HSTU ML-1M: 128). */
   negatives: number;
-  /** Also use the batch's positive items as negatives, with logQ correction. */
+  /** Also draw `negatives` items from the batch's positives (popularity-distributed), logQ-corrected. */
   inBatchNegatives: boolean;
   /** Score against every item instead of sampling (small catalogs). */
   fullSoftmax: boolean;
@@ -129,17 +129,26 @@ export class DecoderTrainer {
     return vars;
   }
 
-  /** Draws this step's negatives: `negatives` uniform items (+ the batch's positives when in-batch). */
+  /**
+   * Draws this step's negatives: `negatives` uniform items, plus (in-batch mode) as many items drawn
+   * from the batch's positive slots, i.e. by in-batch popularity. logQ_j = log E[times j is drawn]
+   * = log(K / I + K * c_j / P), c_j = j's positive count in the batch, P = all positive slots.
+   */
   private sampleNegatives(batch: TrainingBatch): { items: Int32Array; logQ: Float32Array | null } {
     const I = this.config.itemCount;
-    const uniform = Array.from({ length: this.options.negatives }, () => this.rng.int(I));
+    const K = this.options.negatives;
+    const uniform = Array.from({ length: K }, () => this.rng.int(I));
     if (!this.options.inBatchNegatives) return { items: Int32Array.from(uniform), logQ: null };
+    const slots: number[] = [];
     const counts = new Map<number, number>();
-    for (let i = 0; i < batch.positives.length; i++) if (batch.positiveMask[i]) counts.set(batch.positives[i]!, (counts.get(batch.positives[i]!) ?? 0) + 1);
-    const inBatch = [...counts.keys()];
+    for (let i = 0; i < batch.positives.length; i++) {
+      if (!batch.positiveMask[i]) continue;
+      slots.push(batch.positives[i]!);
+      counts.set(batch.positives[i]!, (counts.get(batch.positives[i]!) ?? 0) + 1);
+    }
+    const inBatch = Array.from({ length: K }, () => slots[this.rng.int(slots.length)]!);
     const items = Int32Array.from([...uniform, ...inBatch]);
-    // Expected times item j is drawn: uniform share K/I plus (approximately) its in-batch count.
-    const logQ = Float32Array.from(items, (j) => Math.log(this.options.negatives / I + (counts.get(j) ?? 0)));
+    const logQ = Float32Array.from(items, (j) => Math.log(K / I + (K * (counts.get(j) ?? 0)) / slots.length));
     return { items, logQ };
   }
 
@@ -284,6 +293,10 @@ export class DecoderTrainer {
     const tensors = [...this.trainableVariables()].map(([name, v]) => ({ name: `param.${name}`, shape: v.shape, data: v.dataSync() as Float32Array }));
     if (this.best) for (const [name, data] of this.best.values) tensors.push({ name: `best.${name}`, shape: this.params.get(name)?.shape ?? [data.length], data });
     const optimizerWeights = await this.optimizer.getWeights();
+    // TF.js' Adam keeps its bias-correction powers (beta^t) outside getWeights and, on setWeights,
+    // recomputes them from an iteration count it never increments: save and restore them ourselves.
+    const betaPowers = this.adamBetaPowers();
+    if (betaPowers) tensors.push({ name: 'adam_beta_powers', shape: [2], data: Float32Array.from([betaPowers[0].dataSync()[0]!, betaPowers[1].dataSync()[0]!]) });
     optimizerWeights.forEach((w, i) => tensors.push({ name: `adam.${i}`, shape: w.tensor.shape, data: w.tensor.dataSync() as Float32Array }));
     const { entries, bytes } = packTensors(tensors);
     const header = {
@@ -320,10 +333,25 @@ export class DecoderTrainer {
     if (adam.length > 0) {
       await this.optimizer.setWeights(adam.map((e, i) => ({ name: i === 0 ? 'iter' : `acc${i}`, tensor: tf.tensor(readTensorValues(byName.get(e.name)!, buffer), e.shape) })));
     }
+    const powers = byName.get('adam_beta_powers');
+    const current = this.adamBetaPowers();
+    if (powers && current) {
+      const values = readTensorValues(powers, buffer) as Float32Array;
+      tf.tidy(() => {
+        current[0].assign(tf.scalar(values[0]!));
+        current[1].assign(tf.scalar(values[1]!));
+      });
+    }
     this.epochsDone = header.epochsDone;
     this.rng.state = header.rngState;
     this.history = header.history;
     this.best = header.best ? { ...header.best, values: values('best.') } : null;
+  }
+
+  /** Adam's running beta1^t / beta2^t variables (private fields of tf.AdamOptimizer). */
+  private adamBetaPowers(): [tf.Variable, tf.Variable] | null {
+    const o = this.optimizer as unknown as { accBeta1?: tf.Variable; accBeta2?: tf.Variable };
+    return o.accBeta1 && o.accBeta2 ? [o.accBeta1, o.accBeta2] : null;
   }
 
   dispose(): void {

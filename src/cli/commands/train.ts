@@ -30,7 +30,7 @@ export const usage = `Usage: pocketrec train --dataset <name|path> [options]
   --dropout <p>               dropout (default 0)
   --lr <x>                    Adam learning rate (default 0.001)
   --negatives <n>             uniform sampled negatives per step (default 128)
-  --in-batch                  also use in-batch positives as negatives (logQ-corrected)
+  --in-batch                  also draw as many negatives from the batch's positives (logQ-corrected)
   --full-softmax              score every item (small catalogs) instead of sampling
   --temperature <t>           softmax temperature on cosine (default 0.05)
   --outcome-conditioning on|off   outcome-conditioned head (default on)
