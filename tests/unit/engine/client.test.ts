@@ -1,0 +1,64 @@
+import 'fake-indexeddb/auto';
+import * as tf from '@tensorflow/tfjs';
+import { openDB } from 'idb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRecommender } from '../../../src/client/index.ts';
+import { AbortError, DisposedError, InvalidArgumentError, NetworkError } from '../../../src/errors/errors.ts';
+import { memoryFetch } from '../../fixtures/engine/synthetic-model.ts';
+import { tinyModel } from '../../fixtures/engine/tiny-model.ts';
+
+const realFetch = globalThis.fetch;
+let manifestUrl: string;
+const net = { offline: false, calls: [] as string[] };
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  const model = await tinyModel('https://cdn.test/client/');
+  manifestUrl = model.manifestUrl;
+  const fetchBodies = memoryFetch(model.bodies, net);
+  // A slow network: each response waits 20 ms, so an abort can land mid-download.
+  globalThis.fetch = (async (url: string) => {
+    await new Promise((r) => setTimeout(r, 20));
+    return fetchBodies(url);
+  }) as typeof fetch;
+});
+afterAll(() => {
+  globalThis.fetch = realFetch;
+});
+
+describe('createRecommender (in-page engine)', () => {
+  it('loads, records, recommends and reports status; calls after dispose reject with DisposedError', async () => {
+    const phases: string[] = [];
+    const recommender = await createRecommender({ modelUrl: manifestUrl, engine: 'in-page', backend: 'cpu', databaseName: 'client-1', onProgress: (p) => phases.push(p.phase) });
+    expect(phases[0]).toBe('download');
+    expect(phases.at(-1)).toBe('ready');
+    expect(recommender.loaded).toMatchObject({ backend: 'cpu', modelSource: 'network', namespace: 'default', itemCount: 40 });
+    expect(recommender.loaded.storage.modelBytes).toBeGreaterThan(0);
+    await recommender.record({ itemId: 'i2', outcome: 'love', time: 1_700_000_000 });
+    expect((await recommender.recommend({ k: 4 })).items).toHaveLength(4);
+    await recommender.dispose();
+    await expect(recommender.recommend()).rejects.toBeInstanceOf(DisposedError);
+  });
+
+  it('aborts a load with AbortError and activates nothing', async () => {
+    const controller = new AbortController();
+    const pending = createRecommender({ modelUrl: manifestUrl, engine: 'in-page', backend: 'cpu', databaseName: 'client-2', signal: controller.signal });
+    setTimeout(() => controller.abort(), 30);
+    await expect(pending).rejects.toBeInstanceOf(AbortError);
+    await new Promise((r) => setTimeout(r, 200)); // let the engine unwind
+    const db = await openDB('client-2');
+    expect(await db.getAll('active')).toEqual([]);
+    expect(await db.count('chunks')).toBe(0);
+    db.close();
+  });
+
+  it('rejects bad options and an unreachable model with typed errors', async () => {
+    await expect(createRecommender({ modelUrl: '' })).rejects.toBeInstanceOf(InvalidArgumentError);
+    net.offline = true;
+    try {
+      await expect(createRecommender({ modelUrl: manifestUrl, engine: 'in-page', backend: 'cpu', databaseName: 'client-3' })).rejects.toBeInstanceOf(NetworkError);
+    } finally {
+      net.offline = false;
+    }
+  });
+});
