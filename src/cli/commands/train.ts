@@ -12,6 +12,10 @@ import { evaluate } from '../../eval/evaluate.ts';
 import { buildArtifacts } from '../../model/artifacts.ts';
 import { defaultDecoderConfig, MULTI_TOKEN_HORIZONS, NEXT_TOKEN_HORIZONS, type DecoderConfig } from '../../model/decoder.ts';
 import { DecoderRecommender, outcomeFrequencies } from '../../model/decoder-recommender.ts';
+import { PrefixMem } from '../../model/prefixmem.ts';
+import { prefixMemConfigFor, PrefixMemItemEncoder } from '../../model/prefixmem-items.ts';
+import { buildSemanticIds, sidConfigFor } from '../../sid/build.ts';
+import { serializeSidArtifacts } from '../../sid/sid-table.ts';
 import { setupTrainingBackend } from '../../train/backend.ts';
 import { DEFAULT_TRAIN_OPTIONS, DecoderTrainer, type TrainOptions } from '../../train/trainer.ts';
 import { datasetOptions, loadForCli, printReadProgress } from './import.ts';
@@ -36,6 +40,8 @@ export const usage = `Usage: pocketrec train --dataset <name|path> [options]
   --outcome-conditioning on|off   outcome-conditioned head (default on)
   --multi-token               horizons next / soon(2-5) / later(6-15) instead of next only
   --time-features on|off      hour/weekday/log-gap token features (default on when the data has time)
+  --item-rep id|sid|id+sid    item representation: learned ID embedding, PrefixMem over semantic IDs
+                              (built here with the dataset's default SID shape), or both (default id)
   --seed <n>                  seed for init, shuffles, negatives (default 42)
   --patience <n>              early-stopping patience in epochs (default 5)
   --validate-every <n>        validate every n epochs (default 1)
@@ -95,6 +101,10 @@ export async function run(args: ParsedArgs): Promise<number> {
     horizons: args.flags.has('multi-token') ? MULTI_TOKEN_HORIZONS : NEXT_TOKEN_HORIZONS,
     timeFeatures: onOff(args, 'time-features', dataset.hasTimestamps),
   });
+  const itemRep = stringOption(args, 'item-rep', 'id');
+  if (!['id', 'sid', 'id+sid'].includes(itemRep)) throw new CliError('--item-rep must be id, sid or id+sid');
+  config.useIdEmbedding = itemRep !== 'sid';
+  config.usePrefixMem = itemRep !== 'id';
   config.ffnDim = numberOption(args, 'ffn', 4 * config.dim);
   config.headDim = numberOption(args, 'head-dim', 2 * config.dim);
   const options: TrainOptions = {
@@ -121,7 +131,19 @@ export async function run(args: ParsedArgs): Promise<number> {
   const valUsers = numberOption(args, 'val-users', 0);
   const validation = valUsers > 0 ? split.validation.slice(0, valUsers) : split.validation;
   const itemCount = config.itemCount;
-  const trainer = new DecoderTrainer(config, options);
+  let encoder: PrefixMemItemEncoder | undefined;
+  let sidBytes: Uint8Array | undefined;
+  let sidInfo: { levels: number; codebookSize: number; sidLength: number; disambiguationSize: number } | undefined;
+  if (config.usePrefixMem) {
+    const ts = performance.now();
+    const build = buildSemanticIds(dataset, sidConfigFor(dataset.name, { seed: options.seed }));
+    const t = build.table;
+    sidInfo = { levels: t.levels, codebookSize: t.codebookSize, sidLength: t.sidLength, disambiguationSize: t.disambiguationSize };
+    sidBytes = new Uint8Array(serializeSidArtifacts({ table: t, trie: build.trie }));
+    encoder = new PrefixMemItemEncoder(new PrefixMem(prefixMemConfigFor(t, config.dim), options.seed), t);
+    log(`semantic IDs: ${t.levels} levels x ${t.codebookSize} codes (+${t.disambiguationSize} disambiguation) in ${((performance.now() - ts) / 1000).toFixed(1)} s`);
+  }
+  const trainer = new DecoderTrainer(config, options, encoder);
   const result = await trainer.fit(split.train, async (decoder) => {
     const rec = new DecoderRecommender('decoder', decoder, null, prior);
     const r = await evaluate(rec, validation, { itemCount, ks: [10, 50] });
@@ -147,7 +169,9 @@ export async function run(args: ParsedArgs): Promise<number> {
   const table = trainer.decoder.retrievalTable();
   const files = await buildArtifacts({
     config,
-    params: new Map(trainer.params),
+    params: new Map(trainer.trainableVariables()),
+    ...(encoder ? { prefixMem: encoder.prefixMem.config } : {}),
+    ...(sidInfo ? { sid: sidInfo } : {}),
     itemEmbeddings: table,
     outcomes: dataset.outcomes,
     outcomePrior: prior,
@@ -159,7 +183,10 @@ export async function run(args: ParsedArgs): Promise<number> {
       ...(args.options.get('attribution') ? { attribution: args.options.get('attribution') } : {}),
     },
     metrics,
-    extraFiles: args.flags.has('catalog') ? [{ role: 'catalog', path: 'catalog.json', bytes: catalogJson(dataset) }] : [],
+    extraFiles: [
+      ...(args.flags.has('catalog') ? [{ role: 'catalog' as const, path: 'catalog.json', bytes: catalogJson(dataset) }] : []),
+      ...(sidBytes ? [{ role: 'sid-codes' as const, path: 'sids.bin', bytes: sidBytes }] : []),
+    ],
   });
   table.dispose();
   // Binary files first, manifest last: a reader never sees a manifest pointing at missing files.
