@@ -15,13 +15,14 @@ import {
   DeviceLostError,
   DisposedError,
   InvalidArgumentError,
+  ModelFormatError,
   PocketrecError,
   UnknownItemError,
   toPocketrecError,
 } from '../errors/errors.ts';
 import type { SidArtifacts } from '../sid/sid-table.ts';
 import { openDatabase } from '../store/database.ts';
-import type { FetchLike } from '../store/download.ts';
+import { fetchManifest, type FetchLike } from '../store/download.ts';
 import { loadModel, type LoadedModel } from '../store/loader.ts';
 import { ModelStore } from '../store/model-store.ts';
 import type { PocketrecDatabase } from '../store/schema.ts';
@@ -122,9 +123,7 @@ export class Engine implements EngineApi {
       this.store = new ModelStore(this.db, this.options.namespace);
       const controller = (this.loadController = new AbortController());
       try {
-        const loaded = await loadModel({ manifestUrl: options.modelUrl, store: this.store, fetch: this.fetchImpl(), onProgress, signal: controller.signal });
-        await onProgress?.({ phase: 'compile', loadedBytes: 0, totalBytes: 0 });
-        const model = await this.buildModel(loaded);
+        const { prepared: model } = await loadModel({ ...this.loadSteps(), manifestUrl: options.modelUrl, store: this.store, onProgress, signal: controller.signal });
         if (controller.signal.aborted) {
           model.runtime.dispose();
           throw new AbortError();
@@ -152,13 +151,13 @@ export class Engine implements EngineApi {
       const controller = (this.loadController = new AbortController());
       let next: ActiveModel;
       try {
-        const loaded = await loadModel({ manifestUrl: url, store, fetch: this.fetchImpl(), onProgress, signal: controller.signal });
-        if (loaded.manifest.modelVersion === previous.loaded.manifest.modelVersion) {
+        const active = await store.activeRecord();
+        const manifest = await fetchManifest(url, this.fetchImpl(), controller.signal);
+        if (manifest.modelVersion === previous.loaded.manifest.modelVersion && active?.modelVersion === manifest.modelVersion) {
           await onProgress?.({ phase: 'ready', loadedBytes: 0, totalBytes: 0 });
           return this.statusNow();
         }
-        await onProgress?.({ phase: 'compile', loadedBytes: 0, totalBytes: 0 });
-        next = await this.buildModel(loaded);
+        ({ prepared: next } = await loadModel({ ...this.loadSteps(), manifestUrl: url, store, onProgress, signal: controller.signal }));
       } finally {
         this.loadController = undefined;
       }
@@ -249,6 +248,15 @@ export class Engine implements EngineApi {
 
   // --- internals -------------------------------------------------------------------------------
 
+  /** The parts of `loadModel`'s options that build and release a runtime. */
+  private loadSteps() {
+    return {
+      fetch: this.fetchImpl(),
+      prepare: (loaded: LoadedModel) => this.buildModel(loaded),
+      release: (model: ActiveModel) => model.runtime.dispose(),
+    };
+  }
+
   private fetchImpl(): FetchLike {
     return this.deps.fetch ?? ((input, init) => fetch(input, init));
   }
@@ -270,7 +278,21 @@ export class Engine implements EngineApi {
   }
 
   private async buildModel(loaded: LoadedModel): Promise<ActiveModel> {
-    const runtime = await this.deps.createRuntime(loaded.manifest, loaded.files);
+    let runtime: RecommenderRuntime;
+    try {
+      runtime = await this.deps.createRuntime(loaded.manifest, loaded.files);
+    } catch (error) {
+      if (error instanceof PocketrecError) throw error;
+      throw new ModelFormatError(
+        `Model ${loaded.manifest.modelVersion} could not be built from its files (${error instanceof Error ? error.message : String(error)}). Re-export it with a pocketrec version that matches this runtime.`,
+        { modelVersion: loaded.manifest.modelVersion },
+        { cause: error },
+      );
+    }
+    if (loaded.catalog.itemIds.length !== runtime.itemCount) {
+      runtime.dispose();
+      throw new ModelFormatError(`The catalog lists ${loaded.catalog.itemIds.length} items but the model has ${runtime.itemCount}; re-export the model.`);
+    }
     const itemIndex = new Map<string, number>();
     loaded.catalog.itemIds.forEach((id, i) => itemIndex.set(id, i));
     let sid: SidArtifacts | undefined;

@@ -74,6 +74,12 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<P
     // If the open eventually succeeds after we gave up, close it so it blocks nobody.
     opening.then((late) => late.close()).catch(() => undefined);
     if (error instanceof StorageBlockedError) throw error;
+    if ((error as { name?: unknown } | null)?.name === 'VersionError') {
+      throw new StorageBlockedError(
+        `The pocketrec database was upgraded by a newer version of this app (in another tab) and this page runs older code. Reload the page.`,
+        { expectedVersion: SCHEMA_VERSION },
+      );
+    }
     throw new StorageUnavailableError(
       `IndexedDB could not be opened: ${error instanceof Error ? error.message : String(error)}. Check that site storage is allowed.`,
       {},

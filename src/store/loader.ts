@@ -26,10 +26,17 @@ export interface LoadedModel {
 }
 
 /** Options of `loadModel`. */
-export interface LoadModelOptions {
+export interface LoadModelOptions<P> {
   manifestUrl: string;
   store: ModelStore;
   fetch: FetchLike;
+  /**
+   * Builds what the caller runs (the runtime) from a loaded model. For a new version it runs after
+   * the files are stored and before the version is activated, so a model that cannot be built never
+   * becomes active. `release` undoes it if activation fails afterwards.
+   */
+  prepare: (model: LoadedModel) => Promise<P>;
+  release: (prepared: P) => void;
   onProgress?: (progress: LoadProgress) => void;
   signal?: AbortSignal;
 }
@@ -75,9 +82,13 @@ export function parseCatalog(manifest: ModelManifest, files: Map<ArtifactRole, A
 }
 
 /** Loads the model of `options.store.namespace` (see the module comment for the guarantees). */
-export async function loadModel(options: LoadModelOptions): Promise<LoadedModel> {
+export async function loadModel<P>(options: LoadModelOptions<P>): Promise<{ loaded: LoadedModel; prepared: P }> {
   const { store, signal } = options;
   const report = (phase: LoadPhase, loadedBytes = 0, totalBytes = 0): void => options.onProgress?.({ phase, loadedBytes, totalBytes });
+  const fromStorage = async (loaded: LoadedModel): Promise<{ loaded: LoadedModel; prepared: P }> => {
+    report('compile');
+    return { loaded, prepared: await options.prepare(loaded) };
+  };
 
   let manifest: ModelManifest;
   try {
@@ -87,7 +98,7 @@ export async function loadModel(options: LoadModelOptions): Promise<LoadedModel>
     if (error instanceof NetworkError) {
       const stored = await store.readActive();
       if (stored) {
-        return { manifest: stored.record.manifest, files: stored.files, catalog: stored.catalog, source: 'storage', note: `manifest fetch failed (${error.message}); using stored version ${stored.record.modelVersion}` };
+        return fromStorage({ manifest: stored.record.manifest, files: stored.files, catalog: stored.catalog, source: 'storage', note: `manifest fetch failed (${error.message}); using stored version ${stored.record.modelVersion}` });
       }
       throw new NetworkError(`${error.message} No copy of the model is stored in this browser yet (namespace "${store.namespace}"), so it cannot run offline.`, error.details);
     }
@@ -97,10 +108,11 @@ export async function loadModel(options: LoadModelOptions): Promise<LoadedModel>
   const active = await store.activeRecord();
   if (active && active.modelVersion === manifest.modelVersion) {
     const stored = await store.readActive();
-    if (stored) return { manifest: stored.record.manifest, files: stored.files, catalog: stored.catalog, source: 'storage' };
+    if (stored) return fromStorage({ manifest: stored.record.manifest, files: stored.files, catalog: stored.catalog, source: 'storage' });
     // The browser evicted part of it: fall through and download again.
   }
 
+  let staged = false;
   try {
     const files = await downloadModel(manifest, options.manifestUrl, options.fetch, ({ loaded, total }) => report('download', loaded, total), signal);
     const total = manifest.files.reduce((s, f) => s + f.bytes, 0);
@@ -108,15 +120,23 @@ export async function loadModel(options: LoadModelOptions): Promise<LoadedModel>
     const catalog = parseCatalog(manifest, files);
     report('store', 0, total);
     await store.stage(manifest, options.manifestUrl, files, catalog, signal);
-    if (signal?.aborted) {
-      await store.deleteVersion(manifest.modelVersion).catch(() => undefined);
-      throw new DOMException('aborted', 'AbortError');
-    }
-    await store.activate(manifest.modelVersion);
+    staged = true;
     report('store', total, total);
+    const loaded: LoadedModel = { manifest, files, catalog, source: 'network' };
+    report('compile');
+    const prepared = await options.prepare(loaded);
+    try {
+      if (signal?.aborted) throw new DOMException('aborted', 'AbortError');
+      await store.activate(manifest.modelVersion);
+    } catch (error) {
+      options.release(prepared);
+      throw error;
+    }
+    staged = false;
     await store.collectGarbage().catch(() => undefined); // best effort: stale versions are only space
-    return { manifest, files, catalog, source: 'network' };
+    return { loaded, prepared };
   } catch (error) {
+    if (staged) await store.deleteVersion(manifest.modelVersion).catch(() => undefined);
     if (error instanceof PocketrecError) throw error;
     throw toPocketrecError(error, `Loading model ${manifest.modelVersion}`);
   }

@@ -1,12 +1,18 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { ModelFormatError, ModelIntegrityError, NetworkError, QuotaExceededError } from '../../../src/errors/errors.ts';
+import { ModelFormatError, ModelIntegrityError, NetworkError, QuotaExceededError, StorageBlockedError } from '../../../src/errors/errors.ts';
 import { openDatabase } from '../../../src/store/database.ts';
-import { loadModel, type LoadProgress } from '../../../src/store/loader.ts';
+import type { LoadProgress } from '../../../src/engine/protocol.ts';
+import { loadModel, type LoadedModel, type LoadModelOptions } from '../../../src/store/loader.ts';
 import { ModelStore } from '../../../src/store/model-store.ts';
 import { memoryFetch, syntheticModel } from '../../fixtures/engine/synthetic-model.ts';
 
 let dbCounter = 0;
+
+/** loadModel with a pass-through prepare step: returns what was loaded. */
+async function load(options: Omit<LoadModelOptions<LoadedModel>, 'prepare' | 'release'>): Promise<LoadedModel> {
+  return (await loadModel({ ...options, prepare: async (loaded) => loaded, release: () => undefined })).loaded;
+}
 async function freshStore(namespace = 'app') {
   const db = await openDatabase({ name: `test-${dbCounter++}` });
   return new ModelStore(db, namespace);
@@ -18,7 +24,7 @@ describe('loadModel', () => {
     const model = await syntheticModel('https://cdn.test/m/', 'v1');
     const state = { offline: false, calls: [] as string[] };
     const phases: LoadProgress[] = [];
-    const first = await loadModel({ manifestUrl: model.manifestUrl, store, fetch: memoryFetch(model.bodies, state), onProgress: (p) => phases.push(p) });
+    const first = await load({ manifestUrl: model.manifestUrl, store, fetch: memoryFetch(model.bodies, state), onProgress: (p) => phases.push(p) });
     expect(first.source).toBe('network');
     expect(first.catalog.itemIds).toEqual(['m1', 'm2', 'm3', 'm4', 'm5']);
     const total = model.manifest.files.reduce((s, f) => s + f.bytes, 0);
@@ -28,7 +34,7 @@ describe('loadModel', () => {
     expect((await store.activeRecord())?.modelVersion).toBe('v1');
 
     state.offline = true;
-    const second = await loadModel({ manifestUrl: model.manifestUrl, store, fetch: memoryFetch(model.bodies, state) });
+    const second = await load({ manifestUrl: model.manifestUrl, store, fetch: memoryFetch(model.bodies, state) });
     expect(second.source).toBe('storage');
     for (const entry of model.manifest.files) {
       expect(new Uint8Array(second.files.get(entry.role)!)).toEqual(model.bodies.get(new URL(entry.path, 'https://cdn.test/m/').toString()));
@@ -39,7 +45,7 @@ describe('loadModel', () => {
     const db = await openDatabase({ name: `test-${dbCounter++}` });
     const store = new ModelStore(db, 'app', 256);
     const model = await syntheticModel('https://cdn.test/big/', 'big', 5, 256 * 2 + 123);
-    await loadModel({ manifestUrl: model.manifestUrl, store, fetch: memoryFetch(model.bodies) });
+    await load({ manifestUrl: model.manifestUrl, store, fetch: memoryFetch(model.bodies) });
     const count = await store.db.count('chunks');
     expect(count).toBe(3 + 1 + 1); // weights in 3 chunks, items and catalog in 1 each
     const read = await store.readActive();
@@ -49,19 +55,19 @@ describe('loadModel', () => {
   it('rejects a corrupt file and a cut-off download with ModelIntegrityError and keeps v1 active', async () => {
     const store = await freshStore();
     const v1 = await syntheticModel('https://cdn.test/v1/', 'v1');
-    await loadModel({ manifestUrl: v1.manifestUrl, store, fetch: memoryFetch(v1.bodies) });
+    await load({ manifestUrl: v1.manifestUrl, store, fetch: memoryFetch(v1.bodies) });
     await store.appendHistory([{ itemId: 'm2', outcome: 'love', time: 100 }]);
 
     const corrupt = await syntheticModel('https://cdn.test/v2/', 'v2', 5, 1000, 7);
     const weights = corrupt.bodies.get('https://cdn.test/v2/weights.bin')!;
     weights[10] = weights[10]! ^ 0xff;
-    const error = await loadModel({ manifestUrl: corrupt.manifestUrl, store, fetch: memoryFetch(corrupt.bodies) }).catch((e: unknown) => e);
+    const error = await load({ manifestUrl: corrupt.manifestUrl, store, fetch: memoryFetch(corrupt.bodies) }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ModelIntegrityError);
     expect((error as ModelIntegrityError).details.reason).toBe('hash-mismatch');
 
     const cut = await syntheticModel('https://cdn.test/v3/', 'v3', 5, 1000, 9);
     cut.bodies.set('https://cdn.test/v3/weights.bin', cut.bodies.get('https://cdn.test/v3/weights.bin')!.slice(0, 400));
-    const cutError = await loadModel({ manifestUrl: cut.manifestUrl, store, fetch: memoryFetch(cut.bodies) }).catch((e: unknown) => e);
+    const cutError = await load({ manifestUrl: cut.manifestUrl, store, fetch: memoryFetch(cut.bodies) }).catch((e: unknown) => e);
     expect(cutError).toBeInstanceOf(ModelIntegrityError);
     expect((cutError as ModelIntegrityError).details).toMatchObject({ reason: 'truncated', expectedBytes: 1000, actualBytes: 400 });
 
@@ -70,10 +76,30 @@ describe('loadModel', () => {
     expect(await store.readHistory()).toEqual([{ itemId: 'm2', outcome: 'love', time: 100 }]);
   });
 
+  it('never activates a version whose runtime cannot be built; the staged files are removed', async () => {
+    const store = await freshStore();
+    const v1 = await syntheticModel('https://cdn.test/p1/', 'v1');
+    await load({ manifestUrl: v1.manifestUrl, store, fetch: memoryFetch(v1.bodies) });
+    const v2 = await syntheticModel('https://cdn.test/p2/', 'v2', 5, 1000, 3);
+    const error = await loadModel({
+      manifestUrl: v2.manifestUrl,
+      store,
+      fetch: memoryFetch(v2.bodies),
+      prepare: async () => {
+        throw new ModelFormatError('cannot build');
+      },
+      release: () => undefined,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ModelFormatError);
+    expect((await store.activeRecord())?.modelVersion).toBe('v1');
+    expect((await store.db.getAll('manifests')).map((r) => r.modelVersion)).toEqual(['v1']);
+    expect(await store.db.count('chunks')).toBe(3);
+  });
+
   it('turns a storage-full DOMException into QuotaExceededError, removes the staged chunks and keeps v1 active', async () => {
     const store = await freshStore();
     const v1 = await syntheticModel('https://cdn.test/q1/', 'v1');
-    await loadModel({ manifestUrl: v1.manifestUrl, store, fetch: memoryFetch(v1.bodies) });
+    await load({ manifestUrl: v1.manifestUrl, store, fetch: memoryFetch(v1.bodies) });
     const chunksBefore = await store.db.count('chunks');
 
     const v2 = await syntheticModel('https://cdn.test/q2/', 'v2', 5, 1000, 3);
@@ -85,7 +111,7 @@ describe('loadModel', () => {
     };
     let error: unknown;
     try {
-      error = await loadModel({ manifestUrl: v2.manifestUrl, store, fetch: memoryFetch(v2.bodies) }).catch((e: unknown) => e);
+      error = await load({ manifestUrl: v2.manifestUrl, store, fetch: memoryFetch(v2.bodies) }).catch((e: unknown) => e);
     } finally {
       IDBObjectStore.prototype.put = realPut;
     }
@@ -99,10 +125,10 @@ describe('loadModel', () => {
   it('activates a new version atomically and garbage-collects the old one; history survives', async () => {
     const store = await freshStore();
     const v1 = await syntheticModel('https://cdn.test/g/', 'v1');
-    await loadModel({ manifestUrl: v1.manifestUrl, store, fetch: memoryFetch(v1.bodies) });
+    await load({ manifestUrl: v1.manifestUrl, store, fetch: memoryFetch(v1.bodies) });
     await store.appendHistory([{ itemId: 'm1', outcome: 'watch', time: 1 }, { itemId: 'm3', outcome: 'love', time: 2 }]);
     const v2 = await syntheticModel('https://cdn.test/g/', 'v2', 5, 800, 5);
-    const loaded = await loadModel({ manifestUrl: v2.manifestUrl, store, fetch: memoryFetch(v2.bodies) });
+    const loaded = await load({ manifestUrl: v2.manifestUrl, store, fetch: memoryFetch(v2.bodies) });
     expect(loaded.source).toBe('network');
     expect((await store.activeRecord())?.modelVersion).toBe('v2');
     expect((await store.db.getAll('manifests')).map((r) => r.modelVersion)).toEqual(['v2']);
@@ -116,8 +142,8 @@ describe('loadModel', () => {
     const b = new ModelStore(db, 'b');
     const ma = await syntheticModel('https://cdn.test/a/', 'va');
     const mb = await syntheticModel('https://cdn.test/b/', 'vb', 7);
-    await loadModel({ manifestUrl: ma.manifestUrl, store: a, fetch: memoryFetch(ma.bodies) });
-    await loadModel({ manifestUrl: mb.manifestUrl, store: b, fetch: memoryFetch(mb.bodies) });
+    await load({ manifestUrl: ma.manifestUrl, store: a, fetch: memoryFetch(ma.bodies) });
+    await load({ manifestUrl: mb.manifestUrl, store: b, fetch: memoryFetch(mb.bodies) });
     await a.appendHistory([{ itemId: 'm1', outcome: 'love', time: 1 }]);
     expect((await a.activeRecord())?.modelVersion).toBe('va');
     expect((await b.activeRecord())?.modelVersion).toBe('vb');
@@ -129,15 +155,15 @@ describe('loadModel', () => {
   it('downloads again when the browser evicted stored chunks, and says so when offline with nothing stored', async () => {
     const store = await freshStore();
     const model = await syntheticModel('https://cdn.test/e/', 'v1');
-    await loadModel({ manifestUrl: model.manifestUrl, store, fetch: memoryFetch(model.bodies) });
+    await load({ manifestUrl: model.manifestUrl, store, fetch: memoryFetch(model.bodies) });
     await store.db.clear('chunks');
     const state = { calls: [] as string[] };
-    const again = await loadModel({ manifestUrl: model.manifestUrl, store, fetch: memoryFetch(model.bodies, state) });
+    const again = await load({ manifestUrl: model.manifestUrl, store, fetch: memoryFetch(model.bodies, state) });
     expect(again.source).toBe('network');
     expect(state.calls).toContain('https://cdn.test/e/weights.bin');
 
     const empty = await freshStore();
-    const error = await loadModel({ manifestUrl: model.manifestUrl, store: empty, fetch: memoryFetch(model.bodies, { offline: true }) }).catch((e: unknown) => e);
+    const error = await load({ manifestUrl: model.manifestUrl, store: empty, fetch: memoryFetch(model.bodies, { offline: true }) }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NetworkError);
     expect((error as Error).message).toMatch(/cannot run offline/);
   });
@@ -145,7 +171,7 @@ describe('loadModel', () => {
   it('rejects a manifest of another format with ModelFormatError', async () => {
     const store = await freshStore();
     const bodies = new Map([['https://cdn.test/x/manifest.json', new TextEncoder().encode('{"format":"something-else"}')]]);
-    await expect(loadModel({ manifestUrl: 'https://cdn.test/x/manifest.json', store, fetch: memoryFetch(bodies) })).rejects.toBeInstanceOf(ModelFormatError);
+    await expect(load({ manifestUrl: 'https://cdn.test/x/manifest.json', store, fetch: memoryFetch(bodies) })).rejects.toBeInstanceOf(ModelFormatError);
   });
 
   it('closes its connection and tells the host when another tab upgrades the database', async () => {
@@ -160,5 +186,9 @@ describe('loadModel', () => {
     expect(newer.version).toBe(99);
     expect(events).toEqual(['versionchange']);
     newer.close();
+    // This tab's code is now older than the database: reopening says "reload", typed.
+    const stale = await openDatabase({ name }).catch((e: unknown) => e);
+    expect(stale).toBeInstanceOf(StorageBlockedError);
+    expect((stale as Error).message).toMatch(/Reload the page/);
   });
 });
