@@ -62,6 +62,11 @@ export interface EvaluateOptions {
   /** Overrides the recommender's batch size. */
   batchSize?: number;
   onProgress?: (progress: EvalProgress) => void;
+  /**
+   * Compute ordered top-k lists (Recall@k, per-outcome recall, Coverage@k, topList). Default true; false gives
+   * only the rank metrics (HR/NDCG/MRR) at about half the cost, e.g. for tuning sweeps.
+   */
+  lists?: boolean;
   /** Outcome names (Dataset.outcomes) for the per-outcome table. */
   outcomeNames?: string[];
   /**
@@ -98,6 +103,7 @@ export async function evaluate(recommender: Recommender, cases: EvalCase[], opti
   const listSize = Math.min(itemCount, Math.max(ks[ks.length - 1]!, options.topList?.size ?? 0));
   const batchSize = Math.max(1, options.batchSize ?? recommender.batchSize ?? 256);
   const outcomeNames = options.outcomeNames ?? [];
+  const wantLists = options.lists !== false || options.topList !== undefined;
 
   const rankMasked = new RankMetrics(ks);
   const rankUnmasked = new RankMetrics(ks);
@@ -152,6 +158,7 @@ export async function evaluate(recommender: Recommender, cases: EvalCase[], opti
         rankUnmasked.add(rankOf(out, target, itemCount, offset));
         rankMasked.add(rankOf(out, target, itemCount, offset, excluded));
 
+        if (!wantLists) continue;
         const listUnmasked = topK(out, listSize, itemCount, offset);
         const listMasked = topK(out, listSize, itemCount, offset, stamps, caseStamp);
         recallUnmasked.add(listUnmasked, c.targets.items, c.targets.outcomes);
@@ -194,7 +201,9 @@ export async function evaluate(recommender: Recommender, cases: EvalCase[], opti
 
   const wallSeconds = (performance.now() - start) / 1000;
   const table = (rank: RankMetrics, recall: RecallMetrics, lists: Int32Array[]): MetricTable => {
-    const t: MetricTable = { ...rank.result(), ...recall.result() };
+    const t: MetricTable = rank.result();
+    if (!wantLists) return t;
+    Object.assign(t, recall.result());
     for (const k of ks) t[`Coverage@${k}`] = coverageAt(lists, k, itemCount);
     return t;
   };

@@ -194,7 +194,7 @@ export async function run(args: ParsedArgs): Promise<number> {
       evalSeconds: result.wallSeconds,
       wallSeconds,
       usersPerSecond: result.usersPerSecond,
-      command: `pocketrec eval ${process.argv.slice(2).map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}`,
+      command: `pocketrec ${process.argv.slice(2).map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}`,
       machine: machineDescription(),
       date: new Date().toISOString(),
       gitCommit: gitCommit(),

@@ -183,7 +183,7 @@ export async function tuneCooc(
       for (const lastN of grid.lastN) {
         for (const decay of lastN === 1 ? [1] : grid.decay) {
           model.params = { ...model.params, lastN, decay };
-          const result = await evaluate(model, validation, { itemCount: context.dataset.catalog.ids.length, ks: [10] });
+          const result = await evaluate(model, validation, { itemCount: context.dataset.catalog.ids.length, ks: [10], lists: false });
           const row = { params: { ...model.params }, validation: result.masked };
           rows.push(row);
           onRow?.(row);

@@ -61,6 +61,13 @@ describe('evaluate', () => {
     expect(result.perOutcome.masked).toEqual({ click: { cases: 2, 'Recall@1': 0.5, 'Recall@3': 0.5 }, buy: { cases: 1, 'Recall@1': 1, 'Recall@3': 1 } });
   });
 
+  it('lists: false gives the same rank metrics without the list-based ones', async () => {
+    const full = await evaluate(new FixedScores(weights), cases, { itemCount: 5, ks: [1, 3] });
+    const ranksOnly = await evaluate(new FixedScores(weights), cases, { itemCount: 5, ks: [1, 3], lists: false });
+    expect(Object.keys(ranksOnly.masked)).toEqual(['HR@1', 'NDCG@1', 'HR@3', 'NDCG@3', 'MRR']);
+    for (const key of Object.keys(ranksOnly.masked)) expect(ranksOnly.masked[key]).toBe(full.masked[key]);
+  });
+
   it('passes the target outcome when conditioning is requested', async () => {
     const model = new FixedScores(weights);
     await evaluate(model, cases, { itemCount: 5, condition: 'target' });
