@@ -145,3 +145,35 @@ test('a quota error surfaces as QuotaExceededError with nothing half-written act
   expect(stored.versions).toEqual([{ modelVersion: stored.active, complete: true }]);
   expect(retry.ok && retry.value.historyLength).toBe(3);
 });
+
+test('two tabs: a newer tab upgrading the database closes ours; our next storage call says to reload', async ({ page, context }) => {
+  await serveModels(context, [v1], { offline: false, requests: [] });
+  await openEnginePage(page);
+  const created = await page.evaluate(() => window.engineTest.create('tab1', { modelUrl: '/test-models/v1/manifest.json', namespace: 'tabs', backend: 'wasm' }));
+  expect(created.ok).toBe(true);
+  await page.evaluate((e) => window.engineTest.call('tab1', 'record', e), events);
+
+  // A second tab of a newer app version upgrades the schema; ours must let go instead of blocking it.
+  const other = await context.newPage();
+  await openEnginePage(other);
+  const upgradedTo = await other.evaluate(
+    () =>
+      new Promise<number>((resolve, reject) => {
+        const request = indexedDB.open('pocketrec', 2);
+        request.onsuccess = () => {
+          resolve(request.result.version);
+          request.result.close();
+        };
+        request.onerror = () => reject(request.error);
+        request.onblocked = () => reject(new Error('blocked: the first tab did not close its connection'));
+      }),
+  );
+  expect(upgradedTo).toBe(2);
+
+  // The loaded model keeps answering from memory; storage calls report the situation, typed.
+  const recommended = await page.evaluate(() => window.engineTest.call('tab1', 'recommend', { k: 3 }));
+  expect(recommended.ok && recommended.value.items).toHaveLength(3);
+  const history = await page.evaluate(() => window.engineTest.call('tab1', 'history'));
+  expect(!history.ok && history.error).toMatchObject({ className: 'StorageBlockedError', code: 'STORAGE_BLOCKED' });
+  expect(!history.ok && history.error.message).toMatch(/Reload the page/);
+});
