@@ -177,3 +177,37 @@ test('two tabs: a newer tab upgrading the database closes ours; our next storage
   expect(!history.ok && history.error).toMatchObject({ className: 'StorageBlockedError', code: 'STORAGE_BLOCKED' });
   expect(!history.ok && history.error.message).toMatch(/Reload the page/);
 });
+
+test('storage cleared by the browser: a partly evicted model is downloaded again, the history kept', async ({ page, context }) => {
+  const net = { offline: false, requests: [] as string[] };
+  await serveModels(context, [v1], net);
+  await openEnginePage(page);
+  const first = await page.evaluate(() => window.engineTest.create('ev', { modelUrl: '/test-models/v1/manifest.json', namespace: 'evict', backend: 'wasm' }));
+  expect(first.ok && first.value.status.modelSource).toBe('network');
+  await page.evaluate((e) => window.engineTest.call('ev', 'record', e), events);
+  await page.evaluate(() => window.engineTest.dispose('ev'));
+
+  // Evict the model's chunks (the browser may drop data under storage pressure).
+  await page.evaluate(
+    () =>
+      new Promise<void>((resolve, reject) => {
+        const request = indexedDB.open('pocketrec');
+        request.onsuccess = () => {
+          const tx = request.result.transaction('chunks', 'readwrite');
+          tx.objectStore('chunks').clear();
+          tx.oncomplete = () => {
+            request.result.close();
+            resolve();
+          };
+          tx.onerror = () => reject(tx.error);
+        };
+        request.onerror = () => reject(request.error);
+      }),
+  );
+  net.requests.length = 0;
+  const again = await page.evaluate(() => window.engineTest.create('ev2', { modelUrl: '/test-models/v1/manifest.json', namespace: 'evict', backend: 'wasm' }));
+  expect(again.ok && again.value.status).toMatchObject({ modelSource: 'network', historyLength: 3 });
+  expect(net.requests).toContain('/test-models/v1/weights.bin');
+  const result = await page.evaluate(() => window.engineTest.call('ev2', 'recommend', { k: 3 }));
+  expect(result.ok && result.value.items).toHaveLength(3);
+});
