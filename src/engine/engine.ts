@@ -190,8 +190,7 @@ export class Engine implements EngineApi {
       const model = this.requireModel();
       const store = await this.requireStore();
       const { dense, stored } = this.validateEvents(model, events);
-      await store.clearHistory();
-      await store.appendHistory(stored);
+      await store.replaceHistory(stored);
       this.historyLength = stored.length;
       this.historySkipped = 0;
       this.disposeSession();

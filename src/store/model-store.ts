@@ -162,6 +162,21 @@ export class ModelStore {
     return rows.map(({ itemId, outcome, time }) => ({ itemId, outcome, time }));
   }
 
+  /** Replaces the namespace's history with `events` in one transaction (all or nothing). */
+  async replaceHistory(events: HistoryEntry[]): Promise<void> {
+    try {
+      const tx = this.db.transaction('history', 'readwrite');
+      const index = tx.store.index('by-namespace');
+      for (let cursor = await index.openKeyCursor(IDBKeyRange.only(this.namespace)); cursor; cursor = await cursor.continue()) {
+        await tx.store.delete(cursor.primaryKey);
+      }
+      for (const e of events) await tx.store.add({ namespace: this.namespace, ...e });
+      await tx.done;
+    } catch (error) {
+      throw toPocketrecError(error, 'Replacing the history');
+    }
+  }
+
   /** Deletes the namespace's history. */
   async clearHistory(): Promise<void> {
     const tx = this.db.transaction('history', 'readwrite');

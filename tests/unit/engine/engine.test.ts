@@ -148,6 +148,19 @@ describe('Engine (real DecoderRuntime on cpu, fake IndexedDB)', () => {
     await good.dispose();
   });
 
+  it('replaces the history and rebuilds the session from it', async () => {
+    const e = engine();
+    await e.load(options(`engine-${dbCounter++}`));
+    await e.record(events([1, 2, 3, 4]));
+    const replaced = await e.replaceHistory(events([1, 3]));
+    expect(replaced).toEqual({ recorded: 2, tokensComputed: 2, path: 'prefill', sessionLength: 2 });
+    expect((await e.history()).map((h) => h.itemId)).toEqual(['i1', 'i3']);
+    const result = await e.recommend({ k: 38 }); // 40 items - 2 seen
+    expect(result.items.map((i) => i.itemId)).toContain('i2');
+    expect(result.items.map((i) => i.itemId)).not.toContain('i3');
+    await e.dispose();
+  });
+
   it('reports a cold start with no history instead of failing', async () => {
     const e = engine();
     await e.load(options(`engine-${dbCounter++}`));
