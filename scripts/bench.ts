@@ -1,0 +1,198 @@
+/**
+ * `npm run bench`: the performance benchmark (docs/benchmarks.md, "Performance").
+ *
+ *   1. builds the test pages (vite build --mode test);
+ *   2. writes synthetic random-weight models (the real architecture and artifact format) for each
+ *      catalog size into dist-test/bench-models/ (latency depends on shapes, not trained values);
+ *   3. serves dist-test with vite preview and drives tests/pages/bench.html in Chromium: for each
+ *      catalog and backend, a fresh worker measures cold start, warm start, recommend() p50/p95 at
+ *      several history lengths, the bare scoring lower bound, KV-cache append vs full recompute,
+ *      and peak tensor memory (src/bench/browser-bench.ts);
+ *   4. measures training throughput in Node (events/s) on ML-1M from the data directory;
+ *   5. writes docs/benchmarks/perf-<machine>-<date>.json and the table in docs/benchmarks.md.
+ *
+ * Options: --backends webgpu,wasm,cpu  --catalogs 10000,100000,1000000  --history 10,50,200
+ *          --repeats 20  --budget-ms 20000  --k 10  --quick (10k and 100k, 5 repeats)
+ *          --machine "<name>"  --data-dir <dir>  --no-training  --no-docs
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { chromium } from 'playwright-core';
+import type { BenchRunResult } from '../src/bench/browser-bench.ts';
+import { buildSyntheticModel } from '../src/bench/synthetic-model.ts';
+import { measureTrainingThroughput, type TrainingThroughput } from '../src/bench/training-throughput.ts';
+import { findBrowser } from './find-browser.mjs';
+
+const root = resolve(import.meta.dirname, '..');
+const ORIGIN = 'http://127.0.0.1:4173';
+
+function option(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
+}
+const flag = (name: string): boolean => process.argv.includes(`--${name}`);
+const list = (value: string): string[] => value.split(',').map((s) => s.trim()).filter(Boolean);
+
+const quick = flag('quick');
+const backends = list(option('backends', 'webgpu,wasm,cpu')) as ('webgpu' | 'wasm' | 'cpu')[];
+const catalogs = list(option('catalogs', quick ? '10000,100000' : '10000,100000,1000000')).map(Number);
+const historyLengths = list(option('history', '10,50,200')).map(Number);
+const repeats = Number(option('repeats', quick ? '5' : '20'));
+const timeBudgetMs = Number(option('budget-ms', quick ? '8000' : '20000'));
+const k = Number(option('k', '10'));
+const date = new Date().toISOString().slice(0, 10);
+const machine = option('machine', `${cpus().length}-core ${process.arch} VM, ${Math.round(totalmem() / 2 ** 30)} GiB, no GPU`);
+const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim();
+
+function say(line: string): void {
+  process.stdout.write(`[bench] ${line}\n`);
+}
+
+async function waitForServer(url: string, timeoutMs: number): Promise<void> {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`the preview server did not answer at ${url} within ${timeoutMs / 1000} s`);
+}
+
+async function writeSyntheticModels(): Promise<void> {
+  await tf.setBackend('cpu');
+  for (const itemCount of catalogs) {
+    const dir = join(root, 'dist-test', 'bench-models', `n${itemCount}`);
+    mkdirSync(dir, { recursive: true });
+    const t0 = performance.now();
+    const files = await buildSyntheticModel({ itemCount, seed: itemCount });
+    let bytes = 0;
+    for (const [path, data] of files) {
+      writeFileSync(join(dir, path), data);
+      bytes += data.byteLength;
+    }
+    say(`synthetic model n=${itemCount.toLocaleString()}: ${(bytes / 2 ** 20).toFixed(1)} MiB written in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  }
+}
+
+function fmt(ms: number): string {
+  return Number.isFinite(ms) ? (ms >= 100 ? ms.toFixed(0) : ms.toFixed(1)) : 'n/a';
+}
+
+/** The markdown table for docs/benchmarks.md. */
+function markdown(results: BenchRunResult[], training: TrainingThroughput | { skipped: string }): string {
+  const lines = [
+    `Command: \`${command}\` · machine: ${machine} · date: ${date} · browser: Chromium (Debian) with \`--enable-unsafe-webgpu\`; WebGPU is SwiftShader (software) on this machine.`,
+    '',
+    '| backend | items | cold start ms | warm start ms | warm/cold speed-up | recommend p50 / p95 ms (history 10 · 50 · 200) | bare score+top-k p50 ms | ratio at 200 | full recompute vs KV append ms (200) | KV speed-up | peak tensor MiB |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of results) {
+    const recs = historyLengths.map((h) => `${fmt(r.recommend[String(h)]?.p50 ?? NaN)}/${fmt(r.recommend[String(h)]?.p95 ?? NaN)}`).join(' · ');
+    lines.push(
+      `| ${r.backend}${r.adapter ? ` (${r.adapter})` : ''} | ${r.itemCount.toLocaleString()} | ${fmt(r.coldStartMs)} | ${fmt(r.warmStartMs)} | ${(r.coldStartMs / r.warmStartMs).toFixed(1)}x | ${recs} | ${fmt(r.lowerBound.p50)} | ${(r.ratioToLowerBound['200'] ?? NaN).toFixed(2)}x | ${fmt(r.fullRecomputeMs.p50)} vs ${fmt(r.incrementalMs.p50)} | ${r.incrementalSpeedup.toFixed(1)}x | ${(r.peakTensorBytes / 2 ** 20).toFixed(0)} |`,
+    );
+  }
+  lines.push('');
+  if ('skipped' in training) lines.push(`Training throughput: not measured (${training.skipped}).`);
+  else
+    lines.push(
+      `Training throughput (Node, TF.js ${training.backend}, ${training.dataset}, batch ${training.batchSize} x ${training.maxLen}, dim ${training.dim}, ${training.negatives} negatives): ` +
+        `${training.secondsPerStep.toFixed(2)} s/step, ${Math.round(training.eventsPerSecond).toLocaleString()} events/s, ` +
+        `est. ${training.secondsPerEpoch.toFixed(0)} s/epoch (${(training.secondsPerEpoch / 41.7).toFixed(1)}x PyTorch's 41.7 s/epoch on the same machine kind).`,
+    );
+  return lines.join('\n');
+}
+
+function targets(results: BenchRunResult[]): string[] {
+  const out: string[] = [];
+  for (const r of results) {
+    const ratio = r.ratioToLowerBound['200'];
+    if (r.itemCount === 100000 && ratio !== undefined) out.push(`${r.backend}: recommend at history 200 over 100k items = ${ratio.toFixed(2)}x the bare lower bound (target <= 1.5x): ${ratio <= 1.5 ? 'met' : 'MISSED'}`);
+    const warm = r.coldStartMs / r.warmStartMs;
+    out.push(`${r.backend} n=${r.itemCount}: warm start ${warm.toFixed(1)}x faster than cold (target >= 5x): ${warm >= 5 ? 'met' : 'MISSED'}`);
+    out.push(`${r.backend} n=${r.itemCount}: KV append ${r.incrementalSpeedup.toFixed(1)}x cheaper than full recompute at 200 (target >= 5x): ${r.incrementalSpeedup >= 5 ? 'met' : 'MISSED'}`);
+  }
+  return out;
+}
+
+function updateDocs(table: string, targetLines: string[]): void {
+  const path = join(root, 'docs', 'benchmarks.md');
+  const begin = '<!-- perf:begin (written by npm run bench) -->';
+  const end = '<!-- perf:end -->';
+  const block = `${begin}\n${table}\n\nTargets:\n${targetLines.map((l) => `- ${l}`).join('\n')}\n${end}`;
+  let text = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n';
+  if (text.includes(begin) && text.includes(end)) {
+    text = text.slice(0, text.indexOf(begin)) + block + text.slice(text.indexOf(end) + end.length);
+  } else {
+    text += `\n## Performance (on-device)\n\n${block}\n`;
+  }
+  writeFileSync(path, text);
+  say(`updated ${path}`);
+}
+
+async function main(): Promise<void> {
+  say(`backends ${backends.join(',')}; catalogs ${catalogs.join(',')}; history ${historyLengths.join(',')}; ${repeats} repeats (budget ${timeBudgetMs} ms); k ${k}`);
+  const build = spawnSync('npx', ['vite', 'build', '--mode', 'test', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('vite build --mode test failed');
+  await writeSyntheticModels();
+
+  let training: TrainingThroughput | { skipped: string } = { skipped: '--no-training' };
+  if (!flag('no-training')) {
+    say('training throughput on ML-1M (Node, wasm) ...');
+    training = await measureTrainingThroughput({ dataDir: option('data-dir', '') || undefined, log: say });
+  }
+
+  // Vite runs directly (not through npx) in its own process group, so the whole group can be stopped.
+  const viteBin = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
+  const server: ChildProcess = spawn(process.execPath, [viteBin, 'preview', '--mode', 'test'], { cwd: root, stdio: 'ignore', detached: true });
+  const stopServer = (): void => {
+    try {
+      if (server.pid) process.kill(-server.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  };
+  process.once('exit', stopServer);
+  const results: BenchRunResult[] = [];
+  try {
+    await waitForServer(`${ORIGIN}/tests/pages/bench.html`, 60_000);
+    const executablePath = await findBrowser();
+    const browser = await chromium.launch({ executablePath, args: ['--enable-unsafe-webgpu'] });
+    const page = await browser.newPage();
+    page.on('console', (message) => {
+      if (message.text().startsWith('[bench]')) process.stdout.write(`${message.text()}\n`);
+    });
+    page.setDefaultTimeout(0);
+    await page.goto(`${ORIGIN}/tests/pages/bench.html`);
+    for (const itemCount of catalogs) {
+      for (const backend of backends) {
+        const config = { backend, modelUrl: `${ORIGIN}/bench-models/n${itemCount}/manifest.json`, historyLengths, repeats, timeBudgetMs, k };
+        say(`--- ${backend}, ${itemCount.toLocaleString()} items`);
+        results.push(await page.evaluate((c) => window.bench.run(c), config));
+      }
+    }
+    await browser.close();
+  } finally {
+    stopServer();
+  }
+
+  const table = markdown(results, training);
+  const targetLines = targets(results);
+  console.log(`\n${table}\n\nTargets:\n${targetLines.map((l) => `- ${l}`).join('\n')}`);
+  const out = join(root, 'docs', 'benchmarks', `perf-${date}.json`);
+  mkdirSync(join(root, 'docs', 'benchmarks'), { recursive: true });
+  writeFileSync(out, `${JSON.stringify({ command, machine, date, options: { backends, catalogs, historyLengths, repeats, timeBudgetMs, k }, training, results, targets: targetLines }, null, 2)}\n`);
+  say(`wrote ${out}`);
+  if (!flag('no-docs')) updateDocs(table, targetLines);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`[bench] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

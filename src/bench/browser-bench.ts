@@ -1,0 +1,222 @@
+/**
+ * The on-device benchmark, run inside a worker (workers/bench.worker.ts), one backend and one model
+ * per worker so memory figures start from zero. Everything goes through the real engine (IndexedDB,
+ * sha256, the decoder, batched retrieval) except two reference measurements made in the same worker
+ * on the same backend:
+ *
+ * - the **bare lower bound**: one `queries @ itemsᵀ` + top-k over the same item table
+ *   (`scoreTopK`, the best implementation on that backend), the least a recommend call can cost;
+ * - the decoder alone (`DecoderRuntime`): a full prefill of a 200-event history against a one-event
+ *   KV-cache append after 199 events, both read back to the host.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Engine } from '../engine/engine.ts';
+import type { BackendName, RecordEvent } from '../engine/protocol.ts';
+import { scoreTopK } from '../gpu/score-topk.ts';
+import type { ArtifactRole, ModelManifest } from '../model/manifest.ts';
+import { DecoderRuntime, type HistoryEvent } from '../model/runtime.ts';
+
+/** One benchmark run: a backend and a model. */
+export interface BenchRunConfig {
+  backend: BackendName;
+  /** Absolute URL of the model's manifest.json. */
+  modelUrl: string;
+  /** History lengths to measure recommend() at. */
+  historyLengths: number[];
+  /** Timed recommend() calls per history length (after 2 warm-up calls)... */
+  repeats: number;
+  /** ...unless this many ms have passed (at least 3 calls are always timed). */
+  timeBudgetMs: number;
+  /** Items per recommendation. */
+  k: number;
+}
+
+/** Latency distribution of one measured operation, ms. */
+export interface LatencyStats {
+  samples: number;
+  p50: number;
+  p95: number;
+  mean: number;
+}
+
+/** Everything measured in one run. */
+export interface BenchRunResult {
+  backend: BackendName;
+  adapter?: string;
+  itemCount: number;
+  embeddingDim: number;
+  /** Network -> verify -> IndexedDB -> ready, ms (a fresh database). */
+  coldStartMs: number;
+  /** IndexedDB -> ready, ms (same database, new engine). */
+  warmStartMs: number;
+  warmStartSource: string;
+  /** Queries per recommend call (outcomes x horizons in the request). */
+  queriesPerCall: number;
+  /** recommend() wall time seen by the caller, by history length. */
+  recommend: Record<string, LatencyStats>;
+  /** One scoring pass + top-k over the same table with the same number of queries. */
+  lowerBound: LatencyStats;
+  /** recommend p50 / lowerBound p50, by history length. */
+  ratioToLowerBound: Record<string, number>;
+  /** Decoder alone at history 200: full prefill vs one-token KV append (each with queries + read-back). */
+  fullRecomputeMs: LatencyStats;
+  incrementalMs: LatencyStats;
+  incrementalSpeedup: number;
+  /** Tokens the KV append computed (must be 1). */
+  incrementalTokens: number;
+  /** Largest tf.memory().numBytes seen during the run (tensor bytes on the backend). */
+  peakTensorBytes: number;
+  tensorsAfter: number;
+}
+
+/** Percentiles over samples (nearest rank). */
+export function latencyStats(samples: number[]): LatencyStats {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN;
+  const mean = sorted.reduce((sum, x) => sum + x, 0) / Math.max(1, sorted.length);
+  return { samples: sorted.length, p50: at(0.5), p95: at(0.95), mean };
+}
+
+/** Times `fn` for `repeats` calls or until `budgetMs` passes (at least `minimum` calls). */
+async function timeCalls(fn: () => Promise<void>, repeats: number, budgetMs: number, minimum = 3): Promise<number[]> {
+  const samples: number[] = [];
+  const started = performance.now();
+  while (samples.length < repeats && (samples.length < minimum || performance.now() - started < budgetMs)) {
+    const t0 = performance.now();
+    await fn();
+    samples.push(performance.now() - t0);
+  }
+  return samples;
+}
+
+/** A deterministic pseudo-random history over the catalog (LCG), mixed outcomes, one event a minute. */
+function syntheticHistory(length: number, itemCount: number, outcomes: number, seed: number): HistoryEvent[] {
+  let state = seed >>> 0;
+  const next = (): number => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0);
+  const start = 1_700_000_000;
+  return Array.from({ length }, (_, i) => ({ item: next() % itemCount, outcome: next() % outcomes, time: start + 60 * i }));
+}
+
+let peakBytes = 0;
+function notePeak(): void {
+  peakBytes = Math.max(peakBytes, tf.memory().numBytes);
+}
+
+/** Downloads the model's files for the reference measurements (outside the engine). */
+async function fetchArtifacts(modelUrl: string): Promise<{ manifest: ModelManifest; files: Map<ArtifactRole, ArrayBuffer> }> {
+  const manifest = (await (await fetch(modelUrl)).json()) as ModelManifest;
+  const files = new Map<ArtifactRole, ArrayBuffer>();
+  for (const entry of manifest.files) {
+    if (entry.role === 'weights' || entry.role === 'item-embeddings') {
+      files.set(entry.role, await (await fetch(new URL(entry.path, modelUrl))).arrayBuffer());
+    }
+  }
+  return { manifest, files };
+}
+
+/** Runs the whole benchmark for one backend and model. */
+export async function runBench(config: BenchRunConfig, log: (line: string) => void): Promise<BenchRunResult> {
+  peakBytes = 0;
+  const databaseName = `pocketrec-bench-${config.backend}-${Date.now()}`;
+  const createRuntime = (manifest: ModelManifest, files: Map<ArtifactRole, ArrayBuffer>): DecoderRuntime => DecoderRuntime.fromArtifacts(manifest, files);
+  const loadOptions = { modelUrl: config.modelUrl, backend: config.backend, allowFallback: false, databaseName };
+
+  // Cold start: empty database, the model comes over the network.
+  let t0 = performance.now();
+  const cold = new Engine({ createRuntime });
+  const coldStatus = await cold.load(loadOptions);
+  const coldStartMs = performance.now() - t0;
+  notePeak();
+  await cold.dispose();
+  log(`${config.backend}: cold start ${coldStartMs.toFixed(0)} ms (${coldStatus.itemCount} items)`);
+
+  // Warm start: same database, a new engine.
+  t0 = performance.now();
+  const engine = new Engine({ createRuntime });
+  const status = await engine.load(loadOptions);
+  const warmStartMs = performance.now() - t0;
+  log(`${config.backend}: warm start ${warmStartMs.toFixed(0)} ms from ${status.modelSource}`);
+
+  const outcomeCount = status.outcomes.length;
+  const recommend: Record<string, LatencyStats> = {};
+  let queriesPerCall = 0;
+  for (const length of config.historyLengths) {
+    const history = syntheticHistory(length, status.itemCount, outcomeCount, length);
+    const events: RecordEvent[] = history.map((e) => ({ itemId: String(e.item), outcome: status.outcomes[e.outcome]!, time: e.time }));
+    await engine.replaceHistory(events); // synthetic models have no catalog file: ids are "0".."N-1"
+    const request = { k: config.k, horizon: 'all' as const, excludeSeen: true };
+    for (let i = 0; i < 2; i++) queriesPerCall = (await engine.recommend(request)).queries; // warm-up (shader compile)
+    const samples = await timeCalls(async () => {
+      await engine.recommend(request);
+      notePeak();
+    }, config.repeats, config.timeBudgetMs);
+    recommend[String(length)] = latencyStats(samples);
+    log(`${config.backend}: recommend at history ${length}: p50 ${recommend[String(length)]!.p50.toFixed(1)} ms over ${samples.length} calls`);
+  }
+
+  // Reference measurements on the same backend, same worker.
+  const { manifest, files } = await fetchArtifacts(config.modelUrl);
+  const runtime = DecoderRuntime.fromArtifacts(manifest, files);
+  const queries = tf.randomNormal([queriesPerCall, runtime.embeddingDim], 0, 1, 'float32', 7) as tf.Tensor2D;
+  const bare = async (): Promise<void> => {
+    const top = scoreTopK(queries, runtime.itemEmbeddings, config.k);
+    await Promise.all([top.values.data(), top.indices.data()]);
+    tf.dispose([top.values, top.indices]);
+    notePeak();
+  };
+  for (let i = 0; i < 2; i++) await bare();
+  const lowerBound = latencyStats(await timeCalls(bare, config.repeats, config.timeBudgetMs));
+  queries.dispose();
+
+  const history200 = syntheticHistory(200, runtime.itemCount, outcomeCount, 200);
+  const readQueries = async (session: ReturnType<DecoderRuntime['prefill']>): Promise<void> => {
+    const q = runtime.queries(session, [{ outcome: outcomeCount - 1, horizon: 0 }]);
+    await q.data();
+    q.dispose();
+  };
+  const full = async (): Promise<void> => {
+    const session = runtime.prefill(history200);
+    await readQueries(session);
+    notePeak();
+    session.dispose();
+  };
+  let incrementalTokens = 0;
+  const incrementalSamples: number[] = [];
+  for (let i = 0; i < 2; i++) await full();
+  const fullRecomputeMs = latencyStats(await timeCalls(full, config.repeats, config.timeBudgetMs));
+  for (let i = 0; i < Math.max(3, Math.min(config.repeats, 10)); i++) {
+    const session = runtime.prefill(history200.slice(0, 199));
+    await readQueries(session);
+    const t = performance.now();
+    incrementalTokens = runtime.append(session, history200.slice(199));
+    await readQueries(session);
+    incrementalSamples.push(performance.now() - t);
+    session.dispose();
+  }
+  const incrementalMs = latencyStats(incrementalSamples.slice(1)); // first append compiles its shapes
+  runtime.dispose();
+
+  const ratioToLowerBound: Record<string, number> = {};
+  for (const [length, stats] of Object.entries(recommend)) ratioToLowerBound[length] = stats.p50 / lowerBound.p50;
+  await engine.deleteStorage();
+  const adapter = status.adapter ? `${status.adapter.vendor} ${status.adapter.architecture}${status.adapter.isFallbackAdapter ? ' (software)' : ''}` : undefined;
+  return {
+    backend: config.backend,
+    adapter,
+    itemCount: status.itemCount,
+    embeddingDim: status.embeddingDim,
+    coldStartMs,
+    warmStartMs,
+    warmStartSource: status.modelSource,
+    queriesPerCall,
+    recommend,
+    lowerBound,
+    ratioToLowerBound,
+    fullRecomputeMs,
+    incrementalMs,
+    incrementalSpeedup: fullRecomputeMs.p50 / incrementalMs.p50,
+    incrementalTokens,
+    peakTensorBytes: peakBytes,
+    tensorsAfter: tf.memory().numTensors,
+  };
+}
