@@ -25,6 +25,8 @@ export interface OpenDatabaseOptions {
   onStorageEvent?: (event: StorageEvent) => void;
   /** Called right after the connection closes itself for a newer tab. */
   onClosed?: () => void;
+  /** Schema version to open (default `SCHEMA_VERSION`; tests use it to play a newer tab). */
+  version?: number;
 }
 
 /** Opens (creating or upgrading) the pocketrec database. */
@@ -39,7 +41,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<P
   const blockedPromise = new Promise<never>((_, reject) => {
     rejectBlocked = reject;
   });
-  const opening = openDB<PocketrecDB>(name, SCHEMA_VERSION, {
+  const opening = openDB<PocketrecDB>(name, options.version ?? SCHEMA_VERSION, {
     upgrade(db, oldVersion, _newVersion, transaction) {
       upgradeSchema(db, oldVersion, transaction);
     },

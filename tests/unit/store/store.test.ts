@@ -174,6 +174,19 @@ describe('loadModel', () => {
     await expect(load({ manifestUrl: 'https://cdn.test/x/manifest.json', store, fetch: memoryFetch(bodies) })).rejects.toBeInstanceOf(ModelFormatError);
   });
 
+  it('rejects with StorageBlockedError instead of hanging when an old tab will not close', async () => {
+    const name = `test-${dbCounter++}`;
+    const oldTab = await new Promise<IDBDatabase>((resolve, reject) => {
+      const request = indexedDB.open(name, 1);
+      request.onsuccess = () => resolve(request.result); // no onversionchange: it never lets go
+      request.onerror = () => reject(request.error);
+    });
+    const error = await openDatabase({ name, version: 2 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StorageBlockedError);
+    expect((error as StorageBlockedError).message).toMatch(/Close or reload the other tabs/);
+    oldTab.close();
+  });
+
   it('closes its connection and tells the host when another tab upgrades the database', async () => {
     const name = `test-${dbCounter++}`;
     const events: string[] = [];
