@@ -4,7 +4,9 @@
 //   2. unit tests in Node (vitest)
 //   3. find or install Chromium (scripts/find-browser.mjs), build the test pages (vite build --mode test)
 //   4. browser tests in Chromium with WebGPU (Playwright)
-// `--only unit` / `--only browser` runs one half. Each stage prints a banner and its wall time.
+// `--only unit` / `--only browser` runs one half; arguments after `--` go to Playwright (e.g. spec
+// files: `npm run test:gpu` is `--only browser -- tests/browser/gpu-regression.spec.ts ...`).
+// Each stage prints a banner and its wall time; the last line totals both runners' results.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { findBrowser } from './find-browser.mjs';
@@ -16,6 +18,8 @@ const only = (() => {
   const i = process.argv.indexOf('--only');
   return i >= 0 ? process.argv[i + 1] : undefined;
 })();
+const separator = process.argv.indexOf('--');
+const playwrightArgs = separator >= 0 ? process.argv.slice(separator + 1) : [];
 if (only && only !== 'unit' && only !== 'browser') {
   console.error(`unknown --only value "${only}" (expected unit or browser)`);
   process.exit(2);
@@ -77,7 +81,7 @@ if (only !== 'unit') {
     process.exit(1);
   }
   stage('build test pages (vite build --mode test)', 'npx', ['vite', 'build', '--mode', 'test', '--logLevel', 'warn']);
-  stage('browser tests (Playwright, Chromium + WebGPU)', 'npx', ['playwright', 'test'], {
+  stage('browser tests (Playwright, Chromium + WebGPU)', 'npx', ['playwright', 'test', ...playwrightArgs], {
     CHROMIUM_PATH: chromiumPath,
   });
 }
