@@ -70,10 +70,12 @@ export interface EvaluateOptions {
   /** Outcome names (Dataset.outcomes) for the per-outcome table. */
   outcomeNames?: string[];
   /**
-   * Outcome conditioning: `target` sets each history's `outcome` to the (first) target's outcome
-   * (matched conditioning); a number requests that outcome for every case; undefined leaves it unset.
+   * Outcome conditioning: `target` sets each history's `outcome` to the (first) target's outcome (matched
+   * conditioning); `mismatched` to the next outcome after it, cyclically over `outcomeNames` (a deliberately
+   * wrong request, for the matched-vs-mismatched comparison); a number requests that outcome for every case;
+   * undefined leaves it unset.
    */
-  condition?: 'target' | number;
+  condition?: 'target' | 'mismatched' | number;
   /**
    * Writes each case's masked top-`size` (default 100) to `path` as TSV `user\trank\titem\tscore` with raw ids
    * and 1-based ranks (written to `<path>.partial`, renamed when complete).
@@ -94,6 +96,30 @@ export interface EvalResult {
   perOutcome: { masked: Record<string, MetricTable>; unmasked: Record<string, MetricTable> };
   wallSeconds: number;
   usersPerSecond: number;
+}
+
+function requestedOutcome(condition: EvaluateOptions['condition'], targetOutcome: number, outcomeCount: number): number | undefined {
+  if (condition === 'target') return targetOutcome;
+  if (condition === 'mismatched') {
+    if (outcomeCount < 2) throw new Error('mismatched conditioning needs outcomeNames with at least two outcomes');
+    return (targetOutcome + 1) % outcomeCount;
+  }
+  return condition;
+}
+
+/**
+ * The usual sequence: `fit` the recommender on the split's training part, then evaluate it on the test (or
+ * validation) cases over the dataset's whole catalog, with the dataset's outcome names.
+ */
+export async function fitAndEvaluate(
+  recommender: Recommender,
+  dataset: Dataset,
+  split: { train: UserSequence[]; validation: EvalCase[]; test: EvalCase[] },
+  options: Omit<EvaluateOptions, 'itemCount'> & { part?: 'test' | 'validation' } = {},
+): Promise<EvalResult> {
+  await recommender.fit?.({ dataset, train: split.train, validation: split.validation });
+  const cases = options.part === 'validation' ? split.validation : split.test;
+  return evaluate(recommender, cases, { outcomeNames: dataset.outcomes, ...options, itemCount: dataset.catalog.ids.length });
 }
 
 /** Evaluates `recommender` on `cases` over the full catalog (see module doc and metrics.ts for the rules). */
@@ -134,8 +160,7 @@ export async function evaluate(recommender: Recommender, cases: EvalCase[], opti
       const histories: UserHistory[] = batch.map((c) => ({
         user: c.user,
         ...c.history,
-        outcome:
-          options.condition === 'target' ? c.targets.outcomes[0] : typeof options.condition === 'number' ? options.condition : undefined,
+        outcome: requestedOutcome(options.condition, c.targets.outcomes[0]!, outcomeNames.length),
       }));
       if (out.length !== batch.length * itemCount) out = new Float32Array(batch.length * itemCount);
       out.fill(0);

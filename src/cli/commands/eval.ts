@@ -28,7 +28,8 @@ export const usage = `Usage: pocketrec eval --dataset <name|path> --model <popul
   --min-history <n>         window split: events required before the validation window (default 5)
   --on test|validation      which held-out part to score (default test)
   --k 10,50                 cut-offs (default 10,50)
-  --condition target|<name> outcome conditioning for outcome-aware models
+  --condition <c>           outcome conditioning for outcome-aware models: target (matched),
+                            mismatched (next outcome after the target's), or an outcome name
   --max-users <n>           evaluate only the first n cases (quick checks; not for reported numbers)
   --batch <n>               histories per scoring call
   --top100 <file.tsv>       write each case's masked top-100 as user<TAB>rank<TAB>item<TAB>score (raw ids)
@@ -121,10 +122,10 @@ export async function run(args: ParsedArgs): Promise<number> {
   process.stderr.write(`${dataset.name}: ${dataset.userIds.length} users, ${itemCount} items; ${split.label} ${part}: ${cases.length} cases\n`);
 
   const conditionText = args.options.get('condition');
-  let condition: 'target' | number | undefined;
+  let condition: 'target' | 'mismatched' | number | undefined;
   if (conditionText !== undefined) {
-    condition = conditionText === 'target' ? 'target' : dataset.outcomes.indexOf(conditionText);
-    if (condition === -1) throw new CliError(`--condition must be target or one of ${dataset.outcomes.join(', ')}`);
+    condition = conditionText === 'target' || conditionText === 'mismatched' ? conditionText : dataset.outcomes.indexOf(conditionText);
+    if (condition === -1) throw new CliError(`--condition must be target, mismatched or one of ${dataset.outcomes.join(', ')}`);
   }
 
   const context: FitContext = { dataset, train: split.train, validation: split.validation };
@@ -183,6 +184,7 @@ export async function run(args: ParsedArgs): Promise<number> {
       params: params ?? null,
       split: split.label,
       part,
+      condition: conditionText ?? null,
       users: result.cases,
       itemCount,
       ks,

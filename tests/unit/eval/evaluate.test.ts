@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { EvalCase } from '../../../src/data/splits.ts';
-import { evaluate, type Recommender, type UserHistory } from '../../../src/eval/evaluate.ts';
+import { evaluate, fitAndEvaluate, type Recommender, type UserHistory } from '../../../src/eval/evaluate.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'pocketrec-eval-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -72,6 +72,41 @@ describe('evaluate', () => {
     const model = new FixedScores(weights);
     await evaluate(model, cases, { itemCount: 5, condition: 'target' });
     expect(model.seenOutcomes).toEqual([0, 0, 1]);
+    const mismatched = new FixedScores(weights);
+    await evaluate(mismatched, cases, { itemCount: 5, condition: 'mismatched', outcomeNames: ['click', 'buy', 'save'] });
+    expect(mismatched.seenOutcomes).toEqual([1, 1, 2]);
+    const fixed = new FixedScores(weights);
+    await evaluate(fixed, cases, { itemCount: 5, condition: 2 });
+    expect(fixed.seenOutcomes).toEqual([2, 2, 2]);
+    const none = new FixedScores(weights);
+    await evaluate(none, cases, { itemCount: 5 });
+    expect(none.seenOutcomes).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('fitAndEvaluate fits on the training part and scores the chosen part', async () => {
+    const fitted: number[] = [];
+    const model: Recommender = {
+      name: 'spy',
+      fit: (context) => void fitted.push(context.train.length),
+      scoreBatch: async (histories, out) => {
+        for (let b = 0; b < histories.length; b++) out.set(weights, b * 5);
+      },
+    };
+    const dataset = {
+      name: 'd',
+      userIds: ['a', 'b', 'c'],
+      catalog: { ids: ['0', '1', '2', '3', '4'], features: [[], [], [], [], []] },
+      outcomes: ['click', 'buy'],
+      sequences: [],
+      hasTimestamps: false,
+      summary: { users: 3, items: 5, events: 0, outcomeCounts: {}, dropped: {}, eventsWithTime: 0, files: [] },
+    };
+    const result = await fitAndEvaluate(model, dataset, { train: [], validation: cases.slice(0, 1), test: cases }, { ks: [1] });
+    expect(fitted).toEqual([0]);
+    expect(result.cases).toBe(3);
+    expect(result.masked['HR@1']).toBeCloseTo(2 / 3, 12);
+    const validation = await fitAndEvaluate(model, dataset, { train: [], validation: cases.slice(0, 1), test: cases }, { ks: [1], part: 'validation' });
+    expect(validation.cases).toBe(1);
   });
 
   it('writes the masked top list as user, rank, item, score with raw ids', async () => {
