@@ -67,16 +67,34 @@ function writeAtomic(path: string, bytes: Uint8Array): void {
   renameSync(`${path}.tmp`, path);
 }
 
-/** catalog.json for the demo: raw id, title, year and genres per dense item index. */
+/**
+ * catalog.json for the demo, column-wise to stay small: raw ids, titles, years (null if unknown) and
+ * genres as indices into `genreNames`, all indexed by dense item index.
+ */
 export function catalogJson(dataset: Dataset): Uint8Array {
   const c = dataset.catalog;
-  const items = c.ids.map((id, i) => ({
-    id,
-    title: c.titles?.[i] ?? id,
-    year: c.years && Number.isFinite(c.years[i]) ? c.years[i] : null,
-    genres: (c.features[i] ?? []).filter((f) => f.startsWith('genre:')).map((f) => f.slice(6)),
+  const genreNames: string[] = [];
+  const genreIndex = new Map<string, number>();
+  const genres = c.ids.map((_, i) =>
+    (c.features[i] ?? []).filter((f) => f.startsWith('genre:')).map((f) => {
+      const g = f.slice(6);
+      let k = genreIndex.get(g);
+      if (k === undefined) {
+        genreIndex.set(g, (k = genreNames.length));
+        genreNames.push(g);
+      }
+      return k;
+    }),
+  );
+  return new TextEncoder().encode(JSON.stringify({
+    dataset: dataset.name,
+    outcomes: dataset.outcomes,
+    ids: c.ids,
+    titles: c.ids.map((id, i) => c.titles?.[i] ?? id),
+    years: c.ids.map((_, i) => (c.years && Number.isFinite(c.years[i]) ? c.years[i] : null)),
+    genreNames,
+    genres,
   }));
-  return new TextEncoder().encode(JSON.stringify({ dataset: dataset.name, outcomes: dataset.outcomes, items }));
 }
 
 export async function run(args: ParsedArgs): Promise<number> {
