@@ -7,6 +7,7 @@ export type {
   AdapterReport,
   BackendName,
   BackendPreference,
+  CatalogItem,
   EngineStatus,
   FallbackReport,
   ItemFilter,

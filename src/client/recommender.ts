@@ -10,6 +10,7 @@ import { AbortError, DisposedError, InvalidArgumentError, toPocketrecError } fro
 import { installErrorTransfer } from '../errors/transfer.ts';
 import type {
   BackendPreference,
+  CatalogItem,
   EngineApi,
   EngineStatus,
   LoadProgress,
@@ -63,6 +64,8 @@ export interface Recommender {
   replaceHistory(events: RecordEvent[]): Promise<RecordResult>;
   /** Backend, adapter, fallback, model version, catalog size, storage used. */
   status(): Promise<EngineStatus>;
+  /** The model's catalog (ids, titles, years, genres, popularity, SIDs), from IndexedDB: works offline. */
+  catalog(): Promise<CatalogItem[]>;
   /**
    * Downloads a newer model version (default: the same URL) and switches to it; on failure (e.g.
    * `ModelIntegrityError`) the current model keeps serving and stays stored.
@@ -162,6 +165,7 @@ export async function createRecommender(options: CreateRecommenderOptions): Prom
     clearHistory: () => guard(() => engine.clearHistory()),
     replaceHistory: (events) => guard(() => engine.replaceHistory(events)),
     status: () => guard(() => engine.status()),
+    catalog: () => guard(() => engine.catalog()),
     memory: () => guard(() => engine.memory()),
     update: (update = {}) =>
       guard(() =>

@@ -62,6 +62,7 @@ export function connectWorkerEngine(worker: Worker): WorkerEngine {
     clearHistory: () => call(() => remote.clearHistory()),
     replaceHistory: (events: RecordEvent[]) => call(() => remote.replaceHistory(events)),
     status: () => call(() => remote.status()),
+    catalog: () => call(() => remote.catalog()),
     memory: () => call(() => remote.memory()),
     deleteStorage: () => call(() => remote.deleteStorage()),
     dispose: () => call(() => remote.dispose()),

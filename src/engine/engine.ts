@@ -28,6 +28,7 @@ import { ModelStore } from '../store/model-store.ts';
 import type { PocketrecDatabase } from '../store/schema.ts';
 import { selectBackend, type BackendSelection } from './backend.ts';
 import type {
+  CatalogItem,
   EngineApi,
   EngineLoadOptions,
   EngineStatus,
@@ -220,6 +221,25 @@ export class Engine implements EngineApi {
 
   status(): Promise<EngineStatus> {
     return this.serial('Reading the status', async () => this.statusNow());
+  }
+
+  catalog(): Promise<CatalogItem[]> {
+    return this.serial('Reading the catalog', async () => {
+      const model = this.requireModel();
+      const rows = catalogRows(model.loaded.files.get('catalog'));
+      const sid = model.sid?.table;
+      return model.loaded.catalog.itemIds.map((itemId, index) => {
+        const row = rows?.[index];
+        const item: CatalogItem = { itemId, index };
+        const title = row?.title ?? model.loaded.catalog.titles?.[index];
+        if (typeof title === 'string') item.title = title;
+        if (typeof row?.year === 'number') item.year = row.year;
+        if (Array.isArray(row?.genres)) item.genres = row.genres.map(String);
+        if (typeof row?.popularity === 'number') item.popularity = row.popularity;
+        if (sid) item.sid = Array.from(sid.codes.subarray(index * sid.sidLength, (index + 1) * sid.sidLength));
+        return item;
+      });
+    });
   }
 
   async memory(): Promise<MemoryReport> {
@@ -542,6 +562,13 @@ export class Engine implements EngineApi {
 }
 
 /** True when `error` is one of ours (helper for hosts that also catch other errors). */
+/** The per-item rows of a `{ items: [...] }` catalog file (content fields for `catalog()`), if it has them. */
+function catalogRows(buffer: ArrayBuffer | undefined): { title?: unknown; year?: unknown; genres?: unknown; popularity?: unknown }[] | undefined {
+  if (!buffer) return undefined;
+  const json = JSON.parse(new TextDecoder().decode(buffer)) as { items?: unknown };
+  return Array.isArray(json.items) ? (json.items as { title?: unknown; year?: unknown; genres?: unknown; popularity?: unknown }[]) : undefined;
+}
+
 export function isPocketrecError(error: unknown): error is PocketrecError {
   return error instanceof PocketrecError;
 }

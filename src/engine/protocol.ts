@@ -185,6 +185,24 @@ export interface EngineStatus {
   };
 }
 
+/**
+ * One item of the active model's catalog, for hosts that show the catalog itself (the demo's search
+ * and browse). Content fields are present when the exported `catalog.json` has them.
+ */
+export interface CatalogItem {
+  /** Raw catalog id (what `record` and `recommend` use). */
+  itemId: string;
+  /** Row in the model's item table. */
+  index: number;
+  title?: string;
+  year?: number;
+  genres?: string[];
+  /** Events with this item in the training data (a cold-start ordering). */
+  popularity?: number;
+  /** Semantic-ID codes (levels + disambiguation), when the model ships SID tables. */
+  sid?: number[];
+}
+
 /** `tf.memory()` in the engine's realm, for leak checks. */
 export interface MemoryReport {
   numTensors: number;
@@ -210,6 +228,8 @@ export interface EngineApi {
   /** Replaces the whole history (e.g. after the user deleted one event) and rebuilds the session. */
   replaceHistory(events: RecordEvent[]): Promise<RecordResult>;
   status(): Promise<EngineStatus>;
+  /** The active model's catalog, read from IndexedDB (works offline). */
+  catalog(): Promise<CatalogItem[]>;
   memory(): Promise<MemoryReport>;
   /** Deletes this namespace's stored models and history from the browser, then disposes. */
   deleteStorage(): Promise<void>;

@@ -108,6 +108,26 @@ describe('Engine (real DecoderRuntime on cpu, fake IndexedDB)', () => {
     await e.dispose();
   });
 
+  it('lists the catalog with titles and SID codes, from storage after a reload', async () => {
+    const databaseName = `engine-${dbCounter++}`;
+    const first = engine();
+    await first.load(options(databaseName));
+    const catalog = await first.catalog();
+    expect(catalog).toHaveLength(40);
+    expect(catalog[0]).toMatchObject({ itemId: 'i1', index: 0, title: 'Item 1' });
+    expect(catalog[39]).toMatchObject({ itemId: 'i40', index: 39, title: 'Item 40' });
+    const sidLength = catalog[0]!.sid!.length;
+    expect(sidLength).toBeGreaterThan(1);
+    // Every item has a full, distinct SID (the disambiguation code makes them unique).
+    expect(new Set(catalog.map((item) => item.sid!.join('.'))).size).toBe(40);
+    await first.dispose();
+    // A second engine with the network gone reads the same catalog from IndexedDB.
+    const offline = new Engine({ createRuntime: DecoderRuntime.fromArtifacts, fetch: () => Promise.reject(new TypeError('offline')) });
+    await offline.load(options(databaseName));
+    expect(await offline.catalog()).toEqual(catalog);
+    await offline.dispose();
+  });
+
   it('keeps memory flat across many recommend calls', async () => {
     const e = engine();
     await e.load(options(`engine-${dbCounter++}`));
