@@ -56,6 +56,7 @@ export function runSidAblation(
   trie: SidTrie,
   config: SidAblationConfig,
   log: (line: string) => void = () => {},
+  onResult: (result: SidVariantResult, evalUsers: number, trainExamples: number) => void = () => {},
 ): { evalUsers: number; trainExamples: number; results: SidVariantResult[] } {
   const split = leaveOneOutSplit(dataset.sequences);
   const train = split.train.map((s) => s.items);
@@ -110,6 +111,7 @@ export function runSidAblation(
     };
     log(`  [${v.name}] acc per position ${result.accuracy.map((a) => a.toFixed(4)).join(' ')}; recall@10 ${result.recallAt10.toFixed(4)} @100 ${result.recallAt100.toFixed(4)} (train ${trainSeconds.toFixed(0)} s, eval ${result.evalSeconds.toFixed(0)} s, tensors ${tf.memory().numTensors})`);
     results.push(result);
+    onResult(result, examples.length, trainExamples);
     model.dispose();
   }
   return { evalUsers: examples.length, trainExamples, results };

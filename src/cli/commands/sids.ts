@@ -102,11 +102,20 @@ export async function run(args: ParsedArgs): Promise<number> {
     };
     process.stdout.write(`ablation on ${backend}: ${steps} steps per variant\n`);
     const started = new Date().toISOString();
-    const result = runSidAblation(dataset, build.table, build.trie, ablationConfig, (line) => process.stdout.write(`${line}\n`));
     const ablationPath = resolve(outDir, `${name}.sid-ablation.json`);
     const command = `pocketrec sids ${process.argv.slice(3).join(' ')}`.trim();
-    writeFileSync(`${ablationPath}.tmp`, `${JSON.stringify({ dataset: name, started, backend, command, sid: { levels: config.levels, codebookSize: config.codebookSize, disambiguationSize: build.table.disambiguationSize }, config: { ...ablationConfig, evalUsers: result.evalUsers }, ...result }, null, 1)}\n`);
-    renameSync(`${ablationPath}.tmp`, ablationPath);
+    const partial: import('../../sid/ablation.ts').SidVariantResult[] = [];
+    // Rewritten after every variant, so a long run that is stopped still leaves its finished variants.
+    const save = (evalCount: number, trainExamples: number, complete: boolean): void => {
+      const report = { dataset: name, started, backend, command, complete, sid: { levels: config.levels, codebookSize: config.codebookSize, disambiguationSize: build.table.disambiguationSize }, config: { ...ablationConfig, evalUsers: evalCount }, trainExamples, results: partial };
+      writeFileSync(`${ablationPath}.tmp`, `${JSON.stringify(report, null, 1)}\n`);
+      renameSync(`${ablationPath}.tmp`, ablationPath);
+    };
+    const result = runSidAblation(dataset, build.table, build.trie, ablationConfig, (line) => process.stdout.write(`${line}\n`), (r, evalCount, trainExamples) => {
+      partial.push(r);
+      save(evalCount, trainExamples, false);
+    });
+    save(result.evalUsers, result.trainExamples, true);
     process.stdout.write(`${formatAblation(result.results)}\nwrote ${ablationPath}\n`);
   }
   return 0;

@@ -6,6 +6,8 @@ import { ExampleSampler, SidPredictor, prefixMemConfigFor, trainSidPredictor, DE
 import { buildSidTable } from '../../../src/sid/sid-table.ts';
 import { buildTrie } from '../../../src/sid/trie.ts';
 import { setupTrainingBackend } from '../../../src/train/backend.ts';
+import { runSidAblation } from '../../../src/sid/ablation.ts';
+import type { Dataset } from '../../../src/data/types.ts';
 
 /** 16 items: SID (c0, c1, (c0 + c1) mod 4, 0); the third code depends on BOTH prefix codes. */
 function xorLikeTable() {
@@ -62,5 +64,30 @@ describe('SidPredictor', () => {
     }
     model.dispose();
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('runSidAblation', () => {
+  it('trains every variant for the same steps and evaluates on the leave-one-out test targets', () => {
+    const table = xorLikeTable();
+    const trie = buildTrie(table);
+    const sequences = Array.from({ length: 10 }, (_, u) => {
+      const items = Int32Array.from({ length: 9 }, (_, t) => (u + t) % 16);
+      return { user: u, items, outcomes: new Uint8Array(9), times: new Float64Array(9).fill(NaN) };
+    });
+    const dataset = { name: 'toy', sequences } as unknown as Dataset;
+    const seen: string[] = [];
+    const out = runSidAblation(dataset, table, trie, { task: { ...DEFAULT_SID_TASK, batchSize: 16, historyLength: 4, hiddenDim: 16 }, steps: 10, evalUsers: 1000, beamWidth: 16, pretrainSteps: 3 }, undefined, (r) => seen.push(r.variant));
+    expect(seen).toEqual(['plain', 'plain-sum', 'prefixmem', 'prefixmem+pretrain']);
+    expect(out.evalUsers).toBe(10);
+    expect(out.trainExamples).toBe(10 * 6); // train prefix = 7 events -> 6 (history, next) pairs
+    for (const r of out.results) {
+      expect(r.steps).toBe(10);
+      expect(r.accuracy).toHaveLength(4);
+      // A beam of 16 over a 16-item catalog returns every item, so every target is in the top 100.
+      expect(r.recallAt100).toBe(1);
+      expect(r.recallAt10).toBeLessThanOrEqual(1);
+    }
+    expect(out.results[0]!.parameters).toBeLessThan(out.results[2]!.parameters);
   });
 });
