@@ -41,6 +41,7 @@ import type {
   RecordResult,
   RecordedEvent,
 } from './protocol.ts';
+import { catalogContent } from './catalog.ts';
 import { buildMask, closestHistory, mergeCandidates, planQueries, scoreTopK } from './retrieval.ts';
 import type { RecommenderRuntime, RuntimeEvent, RuntimeFactory, RuntimeSession } from './runtime-port.ts';
 import { readSidArtifacts, sidBeamSearch } from './sid-retrieval.ts';
@@ -226,16 +227,16 @@ export class Engine implements EngineApi {
   catalog(): Promise<CatalogItem[]> {
     return this.serial('Reading the catalog', async () => {
       const model = this.requireModel();
-      const rows = catalogRows(model.loaded.files.get('catalog'));
+      const content = catalogContent(model.loaded.files.get('catalog'), model.runtime.itemCount);
       const sid = model.sid?.table;
       return model.loaded.catalog.itemIds.map((itemId, index) => {
-        const row = rows?.[index];
+        const row = content?.[index];
         const item: CatalogItem = { itemId, index };
-        const title = row?.title ?? model.loaded.catalog.titles?.[index];
-        if (typeof title === 'string') item.title = title;
-        if (typeof row?.year === 'number') item.year = row.year;
-        if (Array.isArray(row?.genres)) item.genres = row.genres.map(String);
-        if (typeof row?.popularity === 'number') item.popularity = row.popularity;
+        const title = row?.title ?? model.loaded.catalog.titles?.[index] ?? undefined;
+        if (title !== undefined) item.title = title;
+        if (row?.year !== undefined) item.year = row.year;
+        if (row?.genres) item.genres = row.genres;
+        if (row?.popularity !== undefined) item.popularity = row.popularity;
         if (sid) item.sid = Array.from(sid.codes.subarray(index * sid.sidLength, (index + 1) * sid.sidLength));
         return item;
       });
@@ -536,6 +537,7 @@ export class Engine implements EngineApi {
       ...(selection.fallback ? { fallback: selection.fallback } : {}),
       namespace: store.namespace,
       modelVersion: model.loaded.manifest.modelVersion,
+      dataset: { ...model.loaded.manifest.dataset },
       modelSource: model.loaded.source,
       itemCount: model.runtime.itemCount,
       embeddingDim: model.runtime.embeddingDim,
@@ -562,13 +564,6 @@ export class Engine implements EngineApi {
 }
 
 /** True when `error` is one of ours (helper for hosts that also catch other errors). */
-/** The per-item rows of a `{ items: [...] }` catalog file (content fields for `catalog()`), if it has them. */
-function catalogRows(buffer: ArrayBuffer | undefined): { title?: unknown; year?: unknown; genres?: unknown; popularity?: unknown }[] | undefined {
-  if (!buffer) return undefined;
-  const json = JSON.parse(new TextDecoder().decode(buffer)) as { items?: unknown };
-  return Array.isArray(json.items) ? (json.items as { title?: unknown; year?: unknown; genres?: unknown; popularity?: unknown }[]) : undefined;
-}
-
 export function isPocketrecError(error: unknown): error is PocketrecError {
   return error instanceof PocketrecError;
 }

@@ -164,6 +164,8 @@ export interface EngineStatus {
   fallback?: FallbackReport;
   namespace: string;
   modelVersion: string;
+  /** What the model was trained on, with the attribution its license requires (show it). */
+  dataset: { name: string; users: number; items: number; events: number; attribution?: string };
   /** Where the model came from on this load. */
   modelSource: 'network' | 'storage';
   itemCount: number;
