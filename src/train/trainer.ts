@@ -13,6 +13,7 @@ import { packTensors, readTensorValues } from '../model/weights-io.ts';
 import type { TensorEntry } from '../model/manifest.ts';
 import { buildBatch, type TrainingBatch, type TrainingSequence } from './batches.ts';
 import { fullSoftmaxWindowLoss, sampledSoftmaxWindowLoss } from './losses.ts';
+import { GradientWorker } from './parallel.ts';
 
 /** How to train (model shape is `DecoderConfig`). */
 export interface TrainOptions {
@@ -38,6 +39,8 @@ export interface TrainOptions {
   resume: boolean;
   /** Stop after this many seconds of training (0 = no limit); the best model so far is kept. */
   maxSeconds: number;
+  /** 2 = split each batch between this thread and a gradient worker thread (src/train/parallel.ts). */
+  workers: number;
   /** Progress lines go here. */
   log: (line: string) => void;
 }
@@ -55,7 +58,19 @@ export const DEFAULT_TRAIN_OPTIONS: Omit<TrainOptions, 'log'> = {
   validateEvery: 1,
   resume: false,
   maxSeconds: 0,
+  workers: 1,
 };
+
+/** The negatives of one step: items and, for non-uniform sampling, log expected counts. */
+export interface SampledNegatives {
+  items: Int32Array;
+  logQ: Float32Array | null;
+}
+
+/** Computes one shard's gradients elsewhere (a worker thread: src/train/parallel.ts). */
+export interface GradientWorkerLike {
+  gradients(params: Map<string, Float32Array>, batch: TrainingBatch, negatives: SampledNegatives | null): Promise<{ loss: number; grads: Map<string, Float32Array> }>;
+}
 
 /** Validation metrics for one epoch (at least `NDCG@10`, used for early stopping). */
 export type Metrics = Record<string, number>;
@@ -134,17 +149,19 @@ export class DecoderTrainer {
    * from the batch's positive slots, i.e. by in-batch popularity. logQ_j = log E[times j is drawn]
    * = log(K / I + K * c_j / P), c_j = j's positive count in the batch, P = all positive slots.
    */
-  private sampleNegatives(batch: TrainingBatch): { items: Int32Array; logQ: Float32Array | null } {
+  private sampleNegatives(batches: TrainingBatch[]): SampledNegatives {
     const I = this.config.itemCount;
     const K = this.options.negatives;
     const uniform = Array.from({ length: K }, () => this.rng.int(I));
     if (!this.options.inBatchNegatives) return { items: Int32Array.from(uniform), logQ: null };
     const slots: number[] = [];
     const counts = new Map<number, number>();
-    for (let i = 0; i < batch.positives.length; i++) {
-      if (!batch.positiveMask[i]) continue;
-      slots.push(batch.positives[i]!);
-      counts.set(batch.positives[i]!, (counts.get(batch.positives[i]!) ?? 0) + 1);
+    for (const batch of batches) {
+      for (let i = 0; i < batch.positives.length; i++) {
+        if (!batch.positiveMask[i]) continue;
+        slots.push(batch.positives[i]!);
+        counts.set(batch.positives[i]!, (counts.get(batch.positives[i]!) ?? 0) + 1);
+      }
     }
     const inBatch = Array.from({ length: K }, () => slots[this.rng.int(slots.length)]!);
     const items = Int32Array.from([...uniform, ...inBatch]);
@@ -152,10 +169,11 @@ export class DecoderTrainer {
     return { items, logQ };
   }
 
-  /** One optimisation step on a batch; returns the loss. */
-  trainStep(batch: TrainingBatch): number {
-    if (batch.queryCount === 0) return Number.NaN;
-    const negatives = this.options.fullSoftmax ? null : this.sampleNegatives(batch);
+  /**
+   * The batch's mean loss as a function of the current variables (for minimize / variableGrads).
+   * `negatives` null = full softmax.
+   */
+  lossFunction(batch: TrainingBatch, negatives: SampledNegatives | null): () => tf.Scalar {
     // Candidate items of this step (positives + negatives), deduplicated: embed each once.
     const local = new Map<number, number>();
     const localOf = (item: number): number => {
@@ -168,14 +186,13 @@ export class DecoderTrainer {
     const candidates = Int32Array.from(local.keys());
     const N = batch.queryCount;
     const W = batch.window;
-    const vars = [...this.trainableVariables().values()];
-    const lossTensor = this.optimizer.minimize(() => {
+    return () => {
       const hidden = this.decoder.forward(batch.tokens, true); // [B*L, d]
       const h = tf.gather(hidden, tf.tensor1d(batch.querySlots, 'int32')) as tf.Tensor2D; // [N, d]
       const queries = this.decoder.queries(h, tf.tensor1d(batch.queryOutcomes, 'int32'), tf.tensor1d(batch.queryHorizons, 'int32')); // [N, d]
       const mask = tf.tensor2d(batch.positiveMask, [N, W]); // [N, W]
       const temperature = this.config.temperature;
-      if (this.options.fullSoftmax) {
+      if (!negatives) {
         const table = this.decoder.retrievalTable(); // [I, d]
         const positives = tf.reshape(tf.gather(table, tf.tensor1d(batch.positives, 'int32')), [N, W, -1]) as tf.Tensor3D; // [N, W, d]
         return fullSoftmaxWindowLoss({ queries, table, positives, positiveMask: mask, temperature });
@@ -185,17 +202,65 @@ export class DecoderTrainer {
       const negs = tf.gather(emb, tf.tensor1d(negLocal!, 'int32')) as tf.Tensor2D; // [K, d]
       let positiveLogQ: tf.Tensor2D | null = null;
       let negativeLogQ: tf.Tensor1D | null = null;
-      if (negatives!.logQ) {
+      if (negatives.logQ) {
         const q = new Map<number, number>();
-        negatives!.items.forEach((item, i) => q.set(item, negatives!.logQ![i]!));
+        negatives.items.forEach((item, i) => q.set(item, negatives.logQ![i]!));
         positiveLogQ = tf.tensor2d(Float32Array.from(batch.positives, (p) => q.get(p) ?? 0), [N, W]);
-        negativeLogQ = tf.tensor1d(negatives!.logQ);
+        negativeLogQ = tf.tensor1d(negatives.logQ);
       }
       return sampledSoftmaxWindowLoss({ queries, positives, positiveMask: mask, negatives: negs, positiveLogQ, negativeLogQ, temperature });
-    }, true, vars);
+    };
+  }
+
+  /** One optimisation step on a batch; returns the loss. */
+  trainStep(batch: TrainingBatch): number {
+    if (batch.queryCount === 0) return Number.NaN;
+    const negatives = this.options.fullSoftmax ? null : this.sampleNegatives([batch]);
+    const vars = [...this.trainableVariables().values()];
+    const lossTensor = this.optimizer.minimize(this.lossFunction(batch, negatives), true, vars);
     const loss = lossTensor!.dataSync()[0]!;
     lossTensor!.dispose();
     return loss;
+  }
+
+  /** Loss and gradients (host copies, by artifact name) of one batch: one data-parallel shard. */
+  gradients(batch: TrainingBatch, negatives: SampledNegatives | null): { loss: number; grads: Map<string, Float32Array> } {
+    const named = this.trainableVariables();
+    const byVariable = new Map<string, string>([...named].map(([n, v]) => [v.name, n]));
+    const { value, grads } = tf.variableGrads(this.lossFunction(batch, negatives), [...named.values()]);
+    const out = new Map<string, Float32Array>();
+    for (const [variableName, g] of Object.entries(grads)) out.set(byVariable.get(variableName)!, g.dataSync() as Float32Array);
+    const loss = value.dataSync()[0]!;
+    tf.dispose([value, ...Object.values(grads)]);
+    return { loss, grads: out };
+  }
+
+  /**
+   * One step over two shards computed in parallel (this thread + a gradient worker), gradients
+   * averaged by query count: the same update as one step on the union batch with the same negatives.
+   */
+  async trainStepParallel(a: TrainingBatch, b: TrainingBatch, worker: GradientWorkerLike): Promise<number> {
+    if (a.queryCount + b.queryCount === 0) return Number.NaN;
+    const negatives = this.options.fullSoftmax ? null : this.sampleNegatives([a, b]);
+    const params = new Map<string, Float32Array>();
+    for (const [n, v] of this.trainableVariables()) params.set(n, v.dataSync() as Float32Array);
+    const remote = b.queryCount > 0 ? worker.gradients(params, b, negatives) : Promise.resolve(null);
+    const local = a.queryCount > 0 ? this.gradients(a, negatives) : null;
+    const other = await remote;
+    const na = a.queryCount;
+    const nb = b.queryCount;
+    const named = this.trainableVariables();
+    const averaged: { name: string; tensor: tf.Tensor }[] = [];
+    for (const [n, v] of named) {
+      const ga = local?.grads.get(n);
+      const gb = other?.grads.get(n);
+      const sum = new Float32Array(v.size);
+      for (let i = 0; i < sum.length; i++) sum[i] = ((ga ? ga[i]! * na : 0) + (gb ? gb[i]! * nb : 0)) / (na + nb);
+      averaged.push({ name: v.name, tensor: tf.tensor(sum, v.shape) });
+    }
+    this.optimizer.applyGradients(averaged);
+    tf.dispose(averaged.map((g) => g.tensor));
+    return ((local?.loss ?? 0) * na + (other?.loss ?? 0) * nb) / (na + nb);
   }
 
   /** Splits the users into shuffled batches for one epoch. */
@@ -218,6 +283,18 @@ export class DecoderTrainer {
       o.log(`resumed from ${o.checkpointDir} after epoch ${this.epochsDone}`);
     }
     let sinceBest = this.best ? this.epochsDone - this.best.epoch : 0;
+    if (o.workers > 1 && this.itemEncoder) throw new Error('--workers 2 does not support PrefixMem item representations yet');
+    const worker = o.workers > 1 ? new GradientWorker(this.config, { ...o, log: undefined } as Omit<TrainOptions, 'log'>) : null;
+    try {
+      return await this.fitLoop(sequences, validate, worker, start, sinceBest);
+    } finally {
+      await worker?.close();
+    }
+  }
+
+  private async fitLoop(sequences: TrainingSequence[], validate: (decoder: Decoder) => Promise<Metrics>, worker: GradientWorker | null, start: number, sinceBestAtStart: number): Promise<TrainResult> {
+    const o = this.options;
+    let sinceBest = sinceBestAtStart;
     while (this.epochsDone < o.epochs) {
       const epoch = this.epochsDone + 1;
       const t0 = performance.now();
@@ -226,8 +303,18 @@ export class DecoderTrainer {
       let events = 0;
       const batches = this.epochBatches(sequences);
       for (const users of batches) {
-        const batch = buildBatch(users, this.config);
-        const loss = this.trainStep(batch);
+        let loss: number;
+        let batch: TrainingBatch;
+        if (worker) {
+          const half = Math.ceil(users.length / 2);
+          batch = buildBatch(users.slice(0, half), this.config);
+          const other = buildBatch(users.slice(half), this.config);
+          loss = await this.trainStepParallel(batch, other, worker);
+          events += other.events;
+        } else {
+          batch = buildBatch(users, this.config);
+          loss = this.trainStep(batch);
+        }
         if (Number.isFinite(loss)) {
           lossSum += loss;
           steps++;

@@ -47,6 +47,7 @@ export const usage = `Usage: pocketrec train --dataset <name|path> [options]
   --validate-every <n>        validate every n epochs (default 1)
   --val-users <n>             validate on the first n users only (speed; default all)
   --max-minutes <m>           stop training after m minutes (best model kept)
+  --workers 1|2               2 = split each batch with a gradient worker thread (uses the second core)
   --checkpoint <dir>          write resumable checkpoints here (each epoch, atomic)
   --resume                    continue from --checkpoint
   --test                      evaluate the best model on the test split; metrics go into the manifest
@@ -139,6 +140,7 @@ export async function run(args: ParsedArgs): Promise<number> {
     checkpointDir: args.options.get('checkpoint'),
     resume: args.flags.has('resume'),
     maxSeconds: numberOption(args, 'max-minutes', 0) * 60,
+    workers: numberOption(args, 'workers', 1),
     log,
   };
   if (options.resume && !options.checkpointDir) throw new CliError('--resume needs --checkpoint <dir>');
