@@ -199,7 +199,7 @@ export interface CatalogItem {
   title?: string;
   year?: number;
   genres?: string[];
-  /** Events with this item in the training data (a cold-start ordering). */
+  /** Events with this item in the dataset the model was trained on (a cold-start ordering). */
   popularity?: number;
   /** Semantic-ID codes (levels + disambiguation), when the model ships SID tables. */
   sid?: number[];

@@ -69,8 +69,9 @@ function writeAtomic(path: string, bytes: Uint8Array): void {
 }
 
 /**
- * catalog.json for the demo, column-wise to stay small: raw ids, titles, years (null if unknown) and
- * genres as indices into `genreNames`, all indexed by dense item index.
+ * catalog.json for the demo, column-wise to stay small: raw ids, titles, years (null if unknown),
+ * genres as indices into `genreNames`, and popularity (events with the item in the dataset; the demo's
+ * cold-start order), all indexed by dense item index.
  */
 export function catalogJson(dataset: Dataset): Uint8Array {
   const c = dataset.catalog;
@@ -95,7 +96,15 @@ export function catalogJson(dataset: Dataset): Uint8Array {
     years: c.ids.map((_, i) => (c.years && Number.isFinite(c.years[i]) ? c.years[i] : null)),
     genreNames,
     genres,
+    popularity: itemPopularity(dataset),
   }));
+}
+
+/** Events per item over every user's sequence. */
+function itemPopularity(dataset: Dataset): number[] {
+  const counts = new Array<number>(dataset.catalog.ids.length).fill(0);
+  for (const sequence of dataset.sequences) for (const item of sequence.items) counts[item]!++;
+  return counts;
 }
 
 export async function run(args: ParsedArgs): Promise<number> {
