@@ -88,7 +88,7 @@ export async function mountDemo(root: HTMLElement, engine: DemoEngine): Promise<
     'select',
     { id: 'mode' },
     el('option', { value: 'embedding' }, 'Embedding top-k'),
-    el('option', { value: 'sid' }, 'SID generation (beam search)'),
+    el('option', { value: 'sid', disabled: !engine.sidAvailable }, engine.sidAvailable ? 'SID generation (beam search)' : 'SID generation (this model has no SIDs)'),
   );
   const recsMeta = el('p', { class: 'stat', id: 'recs-meta', 'aria-live': 'polite' });
   const recsList = el('ol', { class: 'cards', id: 'recs-list', 'aria-label': 'Recommendations' });
@@ -238,7 +238,8 @@ export async function mountDemo(root: HTMLElement, engine: DemoEngine): Promise<
     const { items, millis } = await engine.recommend(request());
     if (run !== recommendationRun) return; // a newer request superseded this one
     const status = await engine.status();
-    recsMeta.textContent = `${items.length} recommendations in ${millis.toFixed(1)} ms on ${status.backend}`;
+    const how = state.mode === 'sid' ? 'SID beam search' : 'embedding top-k';
+    recsMeta.textContent = `${items.length} recommendations in ${millis.toFixed(1)} ms on ${status.backend} · ${how}`;
     recsMeta.dataset.millis = String(millis);
     const rows = items.map((rec) => {
       const item = itemsById.get(rec.itemId);

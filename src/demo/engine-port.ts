@@ -69,6 +69,8 @@ export interface DemoEngine {
   readonly outcomes: string[];
   readonly horizons: string[];
   readonly codebookSize: number;
+  /** Whether the model ships SID tables (the SID-generation mode needs them). */
+  readonly sidAvailable: boolean;
   readonly attribution: string;
   status(): Promise<DemoStatus>;
   history(): Promise<DemoEvent[]>;

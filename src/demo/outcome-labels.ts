@@ -16,7 +16,10 @@ export function outcomeLabel(outcome: string): string {
   return LABELS[outcome] ?? outcome;
 }
 
-/** Outcomes a person would want more of, in the order the budget control offers them. */
+/**
+ * Outcomes a person would want more of, most positive first (by the manifest's convention the last
+ * outcome is the most positive one, e.g. `love` after `watch`).
+ */
 export function positiveOutcomes(outcomes: readonly string[]): string[] {
-  return outcomes.filter((outcome) => outcome !== 'dislike');
+  return outcomes.filter((outcome) => outcome !== 'dislike').reverse();
 }
