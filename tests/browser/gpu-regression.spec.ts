@@ -3,7 +3,8 @@
  * on WebGPU against the cpu reference, for the shipped model and a synthetic 100k-item catalog.
  *
  * Correctness fails hard, at these tolerances (error = |webgpu - cpu| / max(1, |cpu|)):
- *   embedding lookup 0 (a gather copies), PrefixMem 1e-4, decoder forward 1e-3, heads 1e-3,
+ *   embedding lookup 1e-4 (the ID-embedding gather is an exact copy, but with PrefixMem the item
+ *   representation adds a projected memory lookup, a matmul), PrefixMem 1e-4, decoder forward 1e-3, heads 1e-3,
  *   scoring 1e-4; top-k, SID beam search and the engine's final list must be identical.
  * Timings never fail: they are compared with tests/gpu-baselines/<vendor>-<architecture>.json, a
  * baseline recorded on the same adapter, and flagged when WebGPU is more than 1.5x slower.
@@ -15,7 +16,7 @@ import { expect, test } from '@playwright/test';
 import type { RegressionRun, StageReport } from '../pages/gpu-regression.ts';
 
 const TOLERANCE: Record<string, number> = {
-  'embedding lookup': 0,
+  'embedding lookup': 1e-4,
   PrefixMem: 1e-4,
   'decoder forward': 1e-3,
   heads: 1e-3,
