@@ -46,7 +46,10 @@ export function connectWorkerEngine(worker: Worker): WorkerEngine {
     if (crash) return Promise.reject(crash);
     return Promise.race([run(), crashed]);
   };
-  /** Calls with a progress callback proxied across, released afterwards. */
+  /**
+   * Calls with a progress callback proxied across. Its message port is closed once the worker drops
+   * the proxy (comlink 4.4 releases remote proxies through a FinalizationRegistry), i.e. after GC.
+   */
   const withProgress = async <T>(onProgress: ((p: LoadProgress) => void) | undefined, run: (cb?: (p: LoadProgress) => void) => Promise<T>): Promise<T> => {
     const cb = onProgress ? proxy(onProgress) : undefined;
     return call(() => run(cb));
