@@ -98,7 +98,10 @@ export class PrefixMem {
       if (positions > this.config.levels) throw new Error(`PrefixMem embeds at most ${this.config.levels} positions, got ${positions}`);
       const { codebookSize, dim, memDim } = this.config;
       const levelOffsets = tf.tensor2d(Array.from({ length: positions }, (_, l) => l * codebookSize), [1, positions], 'int32');
-      const rows = tf.reshape(tf.add(codes, levelOffsets), [n * positions]); // [n*P]
+      // Clamp: a cold item added after training can carry a disambiguation code past the trained
+      // range; it then shares the last trained row instead of reading another level's rows.
+      const clamped = tf.minimum(codes, tf.scalar(codebookSize - 1, 'int32'));
+      const rows = tf.reshape(tf.add(clamped, levelOffsets), [n * positions]); // [n*P]
       let embedded = tf.gather(this.codeEmbedding, rows); // [n*P, dim]
       if (this.memory && this.memoryProj) {
         const memRows = tf.reshape(hashIndices, [n * positions * this.slots]); // [n*P*S]

@@ -73,6 +73,16 @@ describe('PrefixMem', () => {
     mem.dispose();
   });
 
+  it('clamps codes past the table (cold items with a new disambiguation code) to the last row', () => {
+    const plain = new PrefixMem({ ...config, usePrefixMem: false }, 4);
+    const hash = tf.zeros([1, 3, 4], 'int32') as tf.Tensor3D;
+    const over = tf.tensor2d([[1, 2, 7]], [1, 3], 'int32');
+    const last = tf.tensor2d([[1, 2, 4]], [1, 3], 'int32');
+    expect(plain.embedLevels(over, hash).arraySync()).toEqual(plain.embedLevels(last, hash).arraySync());
+    tf.dispose([hash, over, last]);
+    plain.dispose();
+  });
+
   it('is deterministic under a seed', () => {
     const a = new PrefixMem(config, 5);
     const b = new PrefixMem(config, 5);
