@@ -6,6 +6,17 @@
  * and machines: Math.random is never used.
  */
 
+/** mulberry32's state increment: each draw adds it to the 32-bit state. */
+export const MULBERRY32_INCREMENT = 0x6d2b79f5;
+
+/** mulberry32's output function: the uniform in [0, 1) drawn from an (already advanced) state. */
+export function mulberry32Output(state: number): number {
+  let t = state >>> 0;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+
 /** A deterministic stream of uniform numbers in [0, 1); same seed -> same stream. */
 export class SeededRng {
   private state: number;
@@ -18,11 +29,8 @@ export class SeededRng {
 
   /** Uniform float in [0, 1). */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.state = (this.state + MULBERRY32_INCREMENT) >>> 0;
+    return mulberry32Output(this.state);
   }
 
   /** Uniform integer in [0, n). */

@@ -14,6 +14,7 @@ import type { TensorEntry } from '../model/manifest.ts';
 import { buildBatch, type TrainingBatch, type TrainingSequence } from './batches.ts';
 import { fullSoftmaxWindowLoss, sampledSoftmaxWindowLoss } from './losses.ts';
 import { GradientWorker } from './parallel.ts';
+import { MULBERRY32_INCREMENT, mulberry32Output } from '../sid/rng.ts';
 
 /** How to train (model shape is `DecoderConfig`). */
 export interface TrainOptions {
@@ -93,15 +94,12 @@ export interface TrainResult {
   wallSeconds: number;
 }
 
-/** A small seeded generator (mulberry32) with a readable state for checkpoints. */
+/** A small seeded generator (mulberry32, src/sid/rng.ts) whose raw state is public, so checkpoints can save and restore it. */
 export class TrainRng {
   constructor(public state: number) {}
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.state = (this.state + MULBERRY32_INCREMENT) >>> 0;
+    return mulberry32Output(this.state);
   }
   int(n: number): number {
     return Math.floor(this.next() * n);
