@@ -47,8 +47,12 @@ export class GradientWorker implements GradientWorkerLike {
     });
   }
 
-  async gradients(params: Map<string, Float32Array>, batch: TrainingBatch, negatives: SampledNegatives | null): Promise<{ loss: number; grads: Map<string, Float32Array> }> {
-    await this.ready;
+  /**
+   * Posts the shard at once (synchronously: the caller computes its own shard right after this call
+   * returns, and an `await` here would delay the post until that work is done, serialising the two
+   * threads). Messages posted before the worker has set up are queued by the port.
+   */
+  gradients(params: Map<string, Float32Array>, batch: TrainingBatch, negatives: SampledNegatives | null): Promise<{ loss: number; grads: Map<string, Float32Array> }> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });

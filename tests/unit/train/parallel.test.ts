@@ -54,4 +54,25 @@ describe('two-thread data-parallel step', () => {
     expect(Array.from(trainer.snapshot().get('head.out.kernel')!)).not.toEqual(Array.from(before));
     trainer.dispose();
   });
+
+  it('posts the shard to the worker thread synchronously, so both threads compute at the same time', async () => {
+    // Regression: an `await` before postMessage delayed the post until the main thread had finished
+    // its own shard, so "two threads" ran one after the other (no speed-up).
+    const trainer = new DecoderTrainer(config, { ...options, log: () => {} });
+    const port = (worker as unknown as { worker: { postMessage: (message: unknown) => void } }).worker;
+    const original = port.postMessage.bind(port);
+    let posted = 0;
+    port.postMessage = (message: unknown) => {
+      posted++;
+      original(message);
+    };
+    try {
+      const pending = worker.gradients(trainer.snapshot(), buildBatch(users.slice(3), config), null);
+      expect(posted).toBe(1); // before any await: the worker starts while this thread works on
+      expect(Number.isFinite((await pending).loss)).toBe(true);
+    } finally {
+      port.postMessage = original;
+      trainer.dispose();
+    }
+  });
 });
