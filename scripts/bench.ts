@@ -14,6 +14,14 @@
  * Options: --backends webgpu,wasm,cpu  --catalogs 10000,100000,1000000  --history 10,50,200
  *          --repeats 20  --budget-ms 20000  --k 10  --quick (10k and 100k, 5 repeats)
  *          --machine "<name>"  --data-dir <dir>  --no-training  --no-docs
+ *          --network-mbps 50  --network-rtt-ms 20  (the emulated network of the second cold start;
+ *          --network-mbps 0 skips it)
+ *
+ * Cold start is measured twice: over the loopback (the preview server on this machine: no network
+ * cost at all) and over an emulated network: each model request is held back by round-trip time +
+ * bytes / bandwidth (Playwright request routing, which also sees the worker's fetches; Chrome's own
+ * network emulation does not reach them). That is what "cold start over the network" costs a real
+ * user. The warm/cold target is judged on the emulated network; both figures are reported.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -43,6 +51,9 @@ const historyLengths = list(option('history', '10,50,200')).map(Number);
 const repeats = Number(option('repeats', quick ? '5' : '20'));
 const timeBudgetMs = Number(option('budget-ms', quick ? '8000' : '20000'));
 const k = Number(option('k', '10'));
+const networkMbps = Number(option('network-mbps', '50'));
+const networkRttMs = Number(option('network-rtt-ms', '20'));
+const networkLabel = `${networkMbps} Mbit/s, ${networkRttMs} ms RTT`;
 const date = new Date().toISOString().slice(0, 10);
 const machine = option('machine', `${cpus().length}-core ${process.arch} VM, ${Math.round(totalmem() / 2 ** 30)} GiB, no GPU`);
 const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim();
@@ -89,13 +100,15 @@ function markdown(results: BenchRunResult[], training: TrainingThroughput | { sk
   const lines = [
     `Command: \`${command}\` · machine: ${machine} · date: ${date} · browser: Chromium (Debian) with \`--enable-unsafe-webgpu\`; WebGPU is SwiftShader (software) on this machine.`,
     '',
-    '| backend | items | cold start ms | warm start ms | warm/cold speed-up | recommend p50 / p95 ms (history 10 · 50 · 200) | bare score+top-k p50 ms | ratio at 200 | full recompute vs KV append ms (200) | KV speed-up | peak tensor MiB |',
+    `Cold start: over the loopback (no network cost) / over an emulated ${networkLabel} network (each model request delayed by RTT + size / bandwidth). Warm start: IndexedDB -> ready in a new worker.`,
+    '',
+    '| backend | items | cold start ms (loopback / network) | warm start ms | warm vs cold speed-up (loopback / network) | recommend p50 / p95 ms (history 10 · 50 · 200) | bare score+top-k p50 ms | ratio at 200 | full recompute vs KV append ms (200) | KV speed-up | peak tensor MiB |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of results) {
     const recs = historyLengths.map((h) => `${fmt(r.recommend[String(h)]?.p50 ?? NaN)}/${fmt(r.recommend[String(h)]?.p95 ?? NaN)}`).join(' · ');
     lines.push(
-      `| ${r.backend}${r.adapter ? ` (${r.adapter})` : ''} | ${r.itemCount.toLocaleString()} | ${fmt(r.coldStartMs)} | ${fmt(r.warmStartMs)} | ${(r.coldStartMs / r.warmStartMs).toFixed(1)}x | ${recs} | ${fmt(r.lowerBound.p50)} | ${(r.ratioToLowerBound['200'] ?? NaN).toFixed(2)}x | ${fmt(r.fullRecomputeMs.p50)} vs ${fmt(r.incrementalMs.p50)} | ${r.incrementalSpeedup.toFixed(1)}x | ${(r.peakTensorBytes / 2 ** 20).toFixed(0)} |`,
+      `| ${r.backend}${r.adapter ? ` (${r.adapter})` : ''} | ${r.itemCount.toLocaleString()} | ${fmt(r.coldStartMs)} / ${fmt(r.networkColdStartMs ?? NaN)} | ${fmt(r.warmStartMs)} | ${(r.coldStartMs / r.warmStartMs).toFixed(1)}x / ${r.networkColdStartMs ? `${(r.networkColdStartMs / r.warmStartMs).toFixed(1)}x` : 'n/a'} | ${recs} | ${fmt(r.lowerBound.p50)} | ${(r.ratioToLowerBound['200'] ?? NaN).toFixed(2)}x | ${fmt(r.fullRecomputeMs.p50)} vs ${fmt(r.incrementalMs.p50)} | ${r.incrementalSpeedup.toFixed(1)}x | ${(r.peakTensorBytes / 2 ** 20).toFixed(0)} |`,
     );
   }
   lines.push('');
@@ -114,8 +127,13 @@ function targets(results: BenchRunResult[]): string[] {
   for (const r of results) {
     const ratio = r.ratioToLowerBound['200'];
     if (r.itemCount === 100000 && ratio !== undefined) out.push(`${r.backend}: recommend at history 200 over 100k items = ${ratio.toFixed(2)}x the bare lower bound (target <= 1.5x): ${ratio <= 1.5 ? 'met' : 'MISSED'}`);
-    const warm = r.coldStartMs / r.warmStartMs;
-    out.push(`${r.backend} n=${r.itemCount}: warm start ${warm.toFixed(1)}x faster than cold (target >= 5x): ${warm >= 5 ? 'met' : 'MISSED'}`);
+    const loopback = r.coldStartMs / r.warmStartMs;
+    if (r.networkColdStartMs !== undefined) {
+      const warm = r.networkColdStartMs / r.warmStartMs;
+      out.push(`${r.backend} n=${r.itemCount}: warm start ${warm.toFixed(1)}x faster than cold over a ${r.network} network (target >= 5x): ${warm >= 5 ? 'met' : 'MISSED'}; over the loopback ${loopback.toFixed(1)}x`);
+    } else {
+      out.push(`${r.backend} n=${r.itemCount}: warm start ${loopback.toFixed(1)}x faster than cold over the loopback (target >= 5x, meant over a network): ${loopback >= 5 ? 'met' : 'MISSED'}`);
+    }
     out.push(`${r.backend} n=${r.itemCount}: KV append ${r.incrementalSpeedup.toFixed(1)}x cheaper than full recompute at 200 (target >= 5x): ${r.incrementalSpeedup >= 5 ? 'met' : 'MISSED'}`);
   }
   return out;
@@ -174,7 +192,29 @@ async function main(): Promise<void> {
       for (const backend of backends) {
         const config = { backend, modelUrl: `${ORIGIN}/bench-models/n${itemCount}/manifest.json`, historyLengths, repeats, timeBudgetMs, k };
         say(`--- ${backend}, ${itemCount.toLocaleString()} items`);
-        results.push(await page.evaluate((c) => window.bench.run(c), config));
+        const result = await page.evaluate((c) => window.bench.run(c), config);
+        if (networkMbps > 0) {
+          // Every request of the page and its workers is held back by RTT + bytes / bandwidth before
+          // it is answered (Chrome's own network emulation does not reach dedicated workers' fetches).
+          const bytesPerMs = (networkMbps * 1e6) / 8 / 1000;
+          let transferred = 0;
+          await page.context().route('**/bench-models/**', async (route) => {
+            const response = await route.fetch();
+            const body = await response.body();
+            transferred += body.byteLength;
+            await new Promise((r) => setTimeout(r, networkRttMs + body.byteLength / bytesPerMs));
+            await route.fulfill({ response, body });
+          });
+          try {
+            result.networkColdStartMs = await page.evaluate((c) => window.bench.coldStart(c), { backend, modelUrl: config.modelUrl });
+            result.network = networkLabel;
+          } finally {
+            await page.context().unrouteAll();
+          }
+          say(`${backend}: cold start over an emulated ${networkLabel} network ${result.networkColdStartMs.toFixed(0)} ms (${(transferred / 2 ** 20).toFixed(1)} MiB transferred)`);
+          if (transferred === 0) throw new Error('network emulation saw no model download: the cold start did not go through it');
+        }
+        results.push(result);
       }
     }
     await browser.close();
@@ -187,7 +227,7 @@ async function main(): Promise<void> {
   console.log(`\n${table}\n\nTargets:\n${targetLines.map((l) => `- ${l}`).join('\n')}`);
   const out = join(root, 'docs', 'benchmarks', `perf-${date}.json`);
   mkdirSync(join(root, 'docs', 'benchmarks'), { recursive: true });
-  writeFileSync(out, `${JSON.stringify({ command, machine, date, options: { backends, catalogs, historyLengths, repeats, timeBudgetMs, k }, training, results, targets: targetLines }, null, 2)}\n`);
+  writeFileSync(out, `${JSON.stringify({ command, machine, date, options: { backends, catalogs, historyLengths, repeats, timeBudgetMs, k, network: networkMbps > 0 ? networkLabel : 'off' }, training, results, targets: targetLines }, null, 2)}\n`);
   say(`wrote ${out}`);
   if (!flag('no-docs')) updateDocs(table, targetLines);
 }

@@ -25,10 +25,22 @@ async function run(config: BenchRunConfig): Promise<BenchRunResult> {
   }
 }
 
-declare global {
-  interface Window {
-    bench: { run: typeof run };
+/** One cold start in a fresh worker (the driver throttles the network around this call). */
+async function coldStart(config: Pick<BenchRunConfig, 'backend' | 'modelUrl'>): Promise<number> {
+  const worker = new Worker(new URL('../../workers/bench.worker.ts', import.meta.url), { type: 'module' });
+  const bench = Comlink.wrap<BenchWorkerApi>(worker);
+  try {
+    return await bench.coldStart(config);
+  } finally {
+    bench[Comlink.releaseProxy]();
+    worker.terminate();
   }
 }
-window.bench = { run };
+
+declare global {
+  interface Window {
+    bench: { run: typeof run; coldStart: typeof coldStart };
+  }
+}
+window.bench = { run, coldStart };
 document.getElementById('status')!.textContent = 'ready';
