@@ -44,6 +44,11 @@ export interface TrainOptions {
   workers: number;
   /** Progress lines go here. */
   log: (line: string) => void;
+  /**
+   * Polled after every step: true = stop now as if the time limit were reached (validate, keep the
+   * best model). The CLI sets it on the first Ctrl-C, so a long run can be ended without losing it.
+   */
+  shouldStop?: () => boolean;
 }
 
 /** Defaults: HSTU's ML-1M training setup. */
@@ -322,12 +327,13 @@ export class DecoderTrainer {
           const s = (performance.now() - t0) / 1000;
           o.log(`epoch ${epoch} step ${steps}/${batches.length} loss ${(lossSum / steps).toFixed(4)} ${(s / steps).toFixed(2)} s/step ${(events / s).toFixed(0)} events/s`);
         }
-        if (o.maxSeconds > 0 && (performance.now() - start) / 1000 > o.maxSeconds) break;
+        if ((o.maxSeconds > 0 && (performance.now() - start) / 1000 > o.maxSeconds) || o.shouldStop?.()) break;
       }
       const seconds = (performance.now() - t0) / 1000;
       const record: EpochRecord = { epoch, loss: lossSum / Math.max(1, steps), seconds, secondsPerStep: seconds / Math.max(1, steps), eventsPerSecond: events / seconds };
       this.epochsDone = epoch;
-      const timeUp = o.maxSeconds > 0 && (performance.now() - start) / 1000 > o.maxSeconds;
+      const stopRequested = o.shouldStop?.() ?? false;
+      const timeUp = (o.maxSeconds > 0 && (performance.now() - start) / 1000 > o.maxSeconds) || stopRequested;
       if (epoch % o.validateEvery === 0 || epoch === o.epochs || timeUp) {
         const tv = performance.now();
         record.validation = await validate(this.decoder);
@@ -350,7 +356,7 @@ export class DecoderTrainer {
         break;
       }
       if (timeUp) {
-        o.log(`time limit of ${o.maxSeconds} s reached`);
+        o.log(stopRequested ? 'stopped on request; keeping the best model so far' : `time limit of ${o.maxSeconds} s reached`);
         break;
       }
     }

@@ -46,7 +46,7 @@ export const usage = `Usage: pocketrec train --dataset <name|path> [options]
   --patience <n>              early-stopping patience in epochs (default 5)
   --validate-every <n>        validate every n epochs (default 1)
   --val-users <n>             validate on the first n users only (speed; default all)
-  --max-minutes <m>           stop training after m minutes (best model kept)
+  --max-minutes <m>           stop training after m minutes (best model kept; so does a first Ctrl-C)
   --workers 1|2               2 = split each batch with a gradient worker thread (uses the second core)
   --checkpoint <dir>          write resumable checkpoints here (each epoch, atomic)
   --resume                    continue from --checkpoint
@@ -151,7 +151,16 @@ export async function run(args: ParsedArgs): Promise<number> {
     maxSeconds: numberOption(args, 'max-minutes', 0) * 60,
     workers: numberOption(args, 'workers', 1),
     log,
+    shouldStop: () => stopRequested,
   };
+  // First Ctrl-C: finish this step, validate, export the best model so far. Second: abort.
+  let stopRequested = false;
+  const onInterrupt = (): void => {
+    if (stopRequested) process.exit(130);
+    stopRequested = true;
+    log('interrupt: stopping after this step and exporting the best model so far (Ctrl-C again to abort)');
+  };
+  process.on('SIGINT', onInterrupt);
   if (options.resume && !options.checkpointDir) throw new CliError('--resume needs --checkpoint <dir>');
   log(`config ${JSON.stringify(config)}`);
   log(`train ${JSON.stringify({ ...options, log: undefined })}`);
@@ -178,6 +187,7 @@ export async function run(args: ParsedArgs): Promise<number> {
     const r = await evaluate(rec, validation, { itemCount, ks: [10, 50] });
     return r.masked;
   });
+  process.off('SIGINT', onInterrupt);
   log(`trained ${result.history.length} epochs in ${(result.wallSeconds / 60).toFixed(1)} min; best epoch ${result.bestEpoch} ${JSON.stringify(result.bestValidation)}`);
 
   const metrics: Record<string, number> = {};
