@@ -25,7 +25,7 @@ export class GradientWorker implements GradientWorkerLike {
   readonly ready: Promise<void>;
 
   constructor(config: DecoderConfig, options: Omit<TrainOptions, 'log'>) {
-    this.worker = new Worker(new URL('./grad-worker.mjs', import.meta.url), { workerData: { config, options: { ...options, log: undefined } } });
+    this.worker = new Worker(new URL('./grad-worker.mjs', import.meta.url), { workerData: { config, options: { ...options, log: undefined, shouldStop: undefined } } });
     let markReady: () => void = () => {};
     let failReady: (e: Error) => void = () => {};
     this.ready = new Promise<void>((resolve, reject) => {
