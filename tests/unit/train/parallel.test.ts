@@ -75,4 +75,10 @@ describe('two-thread data-parallel step', () => {
       trainer.dispose();
     }
   });
+
+  it('starts with the trainer\'s full options, stop callback included (functions cannot cross to the worker)', async () => {
+    const withStop = new GradientWorker(config, { ...options, shouldStop: () => false });
+    await withStop.ready;
+    await withStop.close();
+  });
 });
