@@ -48,8 +48,8 @@ export interface BenchRunResult {
   /** Network -> verify -> IndexedDB -> ready, ms (a fresh database), over the loopback (no network cost). */
   coldStartMs: number;
   /**
-   * The same cold start with the browser's network throttled (scripts/bench.ts sets Chrome's network
-   * emulation around a `coldStart` call and fills this in), ms; absent when not measured.
+   * The same cold start over an emulated network (scripts/bench.ts points `measureColdStart` at its
+   * throttling proxy and fills this in), ms; absent when not measured.
    */
   networkColdStartMs?: number;
   /** The emulated network of `networkColdStartMs`, e.g. "50 Mbit/s, 20 ms RTT". */
@@ -121,13 +121,15 @@ async function fetchArtifacts(modelUrl: string): Promise<{ manifest: ModelManife
   return { manifest, files };
 }
 
+/** Builds the engine's runtime from downloaded or stored artifacts (every engine in the benchmark). */
+const createRuntime = (manifest: ModelManifest, files: Map<ArtifactRole, ArrayBuffer>): DecoderRuntime => DecoderRuntime.fromArtifacts(manifest, files);
+
 /**
  * One cold start on its own: a fresh database, a new engine, the model over the network, ready to
- * recommend; then the database is deleted. The driver calls it with the network throttled.
+ * recommend; then the database is deleted. The driver calls it through its throttling proxy.
  */
 export async function measureColdStart(config: Pick<BenchRunConfig, 'backend' | 'modelUrl'>): Promise<number> {
   const databaseName = `pocketrec-bench-cold-${config.backend}-${Date.now()}`;
-  const createRuntime = (manifest: ModelManifest, files: Map<ArtifactRole, ArrayBuffer>): DecoderRuntime => DecoderRuntime.fromArtifacts(manifest, files);
   const t0 = performance.now();
   const engine = new Engine({ createRuntime });
   await engine.load({ modelUrl: config.modelUrl, backend: config.backend, allowFallback: false, databaseName });
@@ -141,7 +143,6 @@ export async function measureColdStart(config: Pick<BenchRunConfig, 'backend' | 
 export async function runBench(config: BenchRunConfig, log: (line: string) => void): Promise<BenchRunResult> {
   peakBytes = 0;
   const databaseName = `pocketrec-bench-${config.backend}-${Date.now()}`;
-  const createRuntime = (manifest: ModelManifest, files: Map<ArtifactRole, ArrayBuffer>): DecoderRuntime => DecoderRuntime.fromArtifacts(manifest, files);
   const loadOptions = { modelUrl: config.modelUrl, backend: config.backend, allowFallback: false, databaseName };
 
   // Cold start: empty database, the model comes over the network.

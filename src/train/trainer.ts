@@ -297,6 +297,7 @@ export class DecoderTrainer {
 
   private async fitLoop(sequences: TrainingSequence[], validate: (decoder: Decoder) => Promise<Metrics>, worker: GradientWorker | null, start: number, sinceBestAtStart: number): Promise<TrainResult> {
     const o = this.options;
+    const outOfTime = (): boolean => o.maxSeconds > 0 && (performance.now() - start) / 1000 > o.maxSeconds;
     let sinceBest = sinceBestAtStart;
     while (this.epochsDone < o.epochs) {
       const epoch = this.epochsDone + 1;
@@ -327,13 +328,13 @@ export class DecoderTrainer {
           const s = (performance.now() - t0) / 1000;
           o.log(`epoch ${epoch} step ${steps}/${batches.length} loss ${(lossSum / steps).toFixed(4)} ${(s / steps).toFixed(2)} s/step ${(events / s).toFixed(0)} events/s`);
         }
-        if ((o.maxSeconds > 0 && (performance.now() - start) / 1000 > o.maxSeconds) || o.shouldStop?.()) break;
+        if (outOfTime() || o.shouldStop?.()) break;
       }
       const seconds = (performance.now() - t0) / 1000;
       const record: EpochRecord = { epoch, loss: lossSum / Math.max(1, steps), seconds, secondsPerStep: seconds / Math.max(1, steps), eventsPerSecond: events / seconds };
       this.epochsDone = epoch;
       const stopRequested = o.shouldStop?.() ?? false;
-      const timeUp = (o.maxSeconds > 0 && (performance.now() - start) / 1000 > o.maxSeconds) || stopRequested;
+      const timeUp = outOfTime() || stopRequested;
       if (epoch % o.validateEvery === 0 || epoch === o.epochs || timeUp) {
         const tv = performance.now();
         record.validation = await validate(this.decoder);

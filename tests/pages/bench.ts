@@ -14,27 +14,26 @@ function log(line: string): void {
   console.log(`[bench] ${line}`);
 }
 
-async function run(config: BenchRunConfig): Promise<BenchRunResult> {
+/** Runs `task` against a fresh benchmark worker, then ends the worker. */
+async function withBenchWorker<T>(task: (bench: Comlink.Remote<BenchWorkerApi>) => Promise<T>): Promise<T> {
   const worker = new Worker(new URL('../../workers/bench.worker.ts', import.meta.url), { type: 'module' });
   const bench = Comlink.wrap<BenchWorkerApi>(worker);
   try {
-    return await bench.run(config, Comlink.proxy(log));
+    return await task(bench);
   } finally {
     bench[Comlink.releaseProxy]();
     worker.terminate();
   }
 }
 
-/** One cold start in a fresh worker (the driver throttles the network around this call). */
-async function coldStart(config: Pick<BenchRunConfig, 'backend' | 'modelUrl'>): Promise<number> {
-  const worker = new Worker(new URL('../../workers/bench.worker.ts', import.meta.url), { type: 'module' });
-  const bench = Comlink.wrap<BenchWorkerApi>(worker);
-  try {
-    return await bench.coldStart(config);
-  } finally {
-    bench[Comlink.releaseProxy]();
-    worker.terminate();
-  }
+/** The whole benchmark for one backend and model. */
+function run(config: BenchRunConfig): Promise<BenchRunResult> {
+  return withBenchWorker((bench) => bench.run(config, Comlink.proxy(log)));
+}
+
+/** One cold start (the driver points `modelUrl` at its throttling proxy). */
+function coldStart(config: Pick<BenchRunConfig, 'backend' | 'modelUrl'>): Promise<number> {
+  return withBenchWorker((bench) => bench.coldStart(config));
 }
 
 declare global {

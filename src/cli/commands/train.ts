@@ -135,6 +135,7 @@ export async function run(args: ParsedArgs): Promise<number> {
   config.usePrefixMem = itemRep !== 'id';
   config.ffnDim = numberOption(args, 'ffn', 4 * config.dim);
   config.headDim = numberOption(args, 'head-dim', 2 * config.dim);
+  let stopRequested = false;
   const options: TrainOptions = {
     ...DEFAULT_TRAIN_OPTIONS,
     epochs: numberOption(args, 'epochs', DEFAULT_TRAIN_OPTIONS.epochs),
@@ -153,14 +154,6 @@ export async function run(args: ParsedArgs): Promise<number> {
     log,
     shouldStop: () => stopRequested,
   };
-  // First Ctrl-C: finish this step, validate, export the best model so far. Second: abort.
-  let stopRequested = false;
-  const onInterrupt = (): void => {
-    if (stopRequested) process.exit(130);
-    stopRequested = true;
-    log('interrupt: stopping after this step and exporting the best model so far (Ctrl-C again to abort)');
-  };
-  process.on('SIGINT', onInterrupt);
   if (options.resume && !options.checkpointDir) throw new CliError('--resume needs --checkpoint <dir>');
   log(`config ${JSON.stringify(config)}`);
   log(`train ${JSON.stringify({ ...options, log: undefined })}`);
@@ -182,12 +175,20 @@ export async function run(args: ParsedArgs): Promise<number> {
     log(`semantic IDs: ${t.levels} levels x ${t.codebookSize} codes (+${t.disambiguationSize} disambiguation) in ${((performance.now() - ts) / 1000).toFixed(1)} s`);
   }
   const trainer = new DecoderTrainer(config, options, encoder);
-  const result = await trainer.fit(split.train, async (decoder) => {
-    const rec = new DecoderRecommender('decoder', decoder, null, prior);
-    const r = await evaluate(rec, validation, { itemCount, ks: [10, 50] });
-    return r.masked;
-  });
-  process.off('SIGINT', onInterrupt);
+  // First Ctrl-C: finish this step, validate, export the best model so far. Second: abort.
+  const onInterrupt = (): void => {
+    if (stopRequested) process.exit(130);
+    stopRequested = true;
+    log('interrupt: stopping after this step and exporting the best model so far (Ctrl-C again to abort)');
+  };
+  process.on('SIGINT', onInterrupt);
+  const result = await trainer
+    .fit(split.train, async (decoder) => {
+      const rec = new DecoderRecommender('decoder', decoder, null, prior);
+      const r = await evaluate(rec, validation, { itemCount, ks: [10, 50] });
+      return r.masked;
+    })
+    .finally(() => process.off('SIGINT', onInterrupt));
   log(`trained ${result.history.length} epochs in ${(result.wallSeconds / 60).toFixed(1)} min; best epoch ${result.bestEpoch} ${JSON.stringify(result.bestValidation)}`);
 
   const metrics: Record<string, number> = {};
