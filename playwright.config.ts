@@ -7,8 +7,12 @@
  */
 import { defineConfig } from '@playwright/test';
 
-/** Fixed origin: IndexedDB persistence tests need the same origin across browser restarts. */
-export const TEST_ORIGIN = 'http://127.0.0.1:4173';
+/**
+ * Fixed origin: IndexedDB persistence tests need the same origin across browser restarts. The port is
+ * 4173 unless `POCKETREC_TEST_PORT` names another (two checkouts testing at once on one machine).
+ */
+export const TEST_PORT = Number(process.env.POCKETREC_TEST_PORT || 4173);
+export const TEST_ORIGIN = `http://127.0.0.1:${TEST_PORT}`;
 
 /**
  * Chromium flags. `--enable-unsafe-webgpu` is the one WebGPU needs on Linux (without it
@@ -35,7 +39,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: 'npx vite preview --mode test',
+    command: `npx vite preview --mode test --port ${TEST_PORT}`,
     url: `${TEST_ORIGIN}/tests/pages/harness.html`,
     reuseExistingServer: !process.env.CI,
     timeout: 60_000,

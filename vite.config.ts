@@ -42,6 +42,6 @@ export default defineConfig(({ mode }) => {
     },
     worker: { format: 'es' },
     server: { host: '127.0.0.1', port: 5173 },
-    preview: { host: '127.0.0.1', port: isTest ? 4173 : 4174, strictPort: true },
+    preview: { host: '127.0.0.1', port: isTest ? Number(process.env.POCKETREC_TEST_PORT || 4173) : 4174, strictPort: true },
   };
 });

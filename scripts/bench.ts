@@ -36,14 +36,18 @@ import { measureTrainingThroughput, type TrainingThroughput } from '../src/bench
 import { findBrowser } from './find-browser.mjs';
 
 const root = resolve(import.meta.dirname, '..');
-const ORIGIN = 'http://127.0.0.1:4173';
+const ORIGIN = `http://127.0.0.1:${Number(process.env.POCKETREC_TEST_PORT || 4173)}`;
 
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
 }
 const flag = (name: string): boolean => process.argv.includes(`--${name}`);
-const list = (value: string): string[] => value.split(',').map((s) => s.trim()).filter(Boolean);
+const list = (value: string): string[] =>
+  value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 const quick = flag('quick');
 const backends = list(option('backends', 'webgpu,wasm,cpu')) as ('webgpu' | 'wasm' | 'cpu')[];
@@ -134,7 +138,9 @@ async function writeSyntheticModels(): Promise<void> {
       writeFileSync(join(dir, path), data);
       bytes += data.byteLength;
     }
-    say(`synthetic model n=${itemCount.toLocaleString()}: ${(bytes / 2 ** 20).toFixed(1)} MiB written in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    say(
+      `synthetic model n=${itemCount.toLocaleString()}: ${(bytes / 2 ** 20).toFixed(1)} MiB written in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
   }
 }
 
@@ -153,7 +159,9 @@ function markdown(results: BenchRunResult[], training: TrainingThroughput | { sk
     '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of results) {
-    const recs = historyLengths.map((h) => `${fmt(r.recommend[String(h)]?.p50 ?? NaN)}/${fmt(r.recommend[String(h)]?.p95 ?? NaN)}`).join(' · ');
+    const recs = historyLengths
+      .map((h) => `${fmt(r.recommend[String(h)]?.p50 ?? NaN)}/${fmt(r.recommend[String(h)]?.p95 ?? NaN)}`)
+      .join(' · ');
     lines.push(
       `| ${r.backend}${r.adapter ? ` (${r.adapter})` : ''} | ${r.itemCount.toLocaleString()} | ${fmt(r.coldStartMs)} / ${fmt(r.networkColdStartMs ?? NaN)} | ${fmt(r.warmStartMs)} | ${(r.coldStartMs / r.warmStartMs).toFixed(1)}x / ${r.networkColdStartMs ? `${(r.networkColdStartMs / r.warmStartMs).toFixed(1)}x` : 'n/a'} | ${recs} | ${fmt(r.lowerBound.p50)} | ${(r.ratioToLowerBound['200'] ?? NaN).toFixed(2)}x | ${fmt(r.fullRecomputeMs.p50)} vs ${fmt(r.incrementalMs.p50)} | ${r.incrementalSpeedup.toFixed(1)}x | ${(r.peakTensorBytes / 2 ** 20).toFixed(0)} |`,
     );
@@ -173,15 +181,24 @@ function targets(results: BenchRunResult[]): string[] {
   const out: string[] = [];
   for (const r of results) {
     const ratio = r.ratioToLowerBound['200'];
-    if (r.itemCount === 100000 && ratio !== undefined) out.push(`${r.backend}: recommend at history 200 over 100k items = ${ratio.toFixed(2)}x the bare lower bound (target <= 1.5x): ${ratio <= 1.5 ? 'met' : 'MISSED'}`);
+    if (r.itemCount === 100000 && ratio !== undefined)
+      out.push(
+        `${r.backend}: recommend at history 200 over 100k items = ${ratio.toFixed(2)}x the bare lower bound (target <= 1.5x): ${ratio <= 1.5 ? 'met' : 'MISSED'}`,
+      );
     const loopback = r.coldStartMs / r.warmStartMs;
     if (r.networkColdStartMs !== undefined) {
       const warm = r.networkColdStartMs / r.warmStartMs;
-      out.push(`${r.backend} n=${r.itemCount}: warm start ${warm.toFixed(1)}x faster than cold over a ${r.network} network (target >= 5x): ${warm >= 5 ? 'met' : 'MISSED'}; over the loopback ${loopback.toFixed(1)}x`);
+      out.push(
+        `${r.backend} n=${r.itemCount}: warm start ${warm.toFixed(1)}x faster than cold over a ${r.network} network (target >= 5x): ${warm >= 5 ? 'met' : 'MISSED'}; over the loopback ${loopback.toFixed(1)}x`,
+      );
     } else {
-      out.push(`${r.backend} n=${r.itemCount}: warm start ${loopback.toFixed(1)}x faster than cold over the loopback (target >= 5x, meant over a network): ${loopback >= 5 ? 'met' : 'MISSED'}`);
+      out.push(
+        `${r.backend} n=${r.itemCount}: warm start ${loopback.toFixed(1)}x faster than cold over the loopback (target >= 5x, meant over a network): ${loopback >= 5 ? 'met' : 'MISSED'}`,
+      );
     }
-    out.push(`${r.backend} n=${r.itemCount}: KV append ${r.incrementalSpeedup.toFixed(1)}x cheaper than full recompute at 200 (target >= 5x): ${r.incrementalSpeedup >= 5 ? 'met' : 'MISSED'}`);
+    out.push(
+      `${r.backend} n=${r.itemCount}: KV append ${r.incrementalSpeedup.toFixed(1)}x cheaper than full recompute at 200 (target >= 5x): ${r.incrementalSpeedup >= 5 ? 'met' : 'MISSED'}`,
+    );
   }
   return out;
 }
@@ -202,7 +219,9 @@ function updateDocs(table: string, targetLines: string[]): void {
 }
 
 async function main(): Promise<void> {
-  say(`backends ${backends.join(',')}; catalogs ${catalogs.join(',')}; history ${historyLengths.join(',')}; ${repeats} repeats (budget ${timeBudgetMs} ms); k ${k}`);
+  say(
+    `backends ${backends.join(',')}; catalogs ${catalogs.join(',')}; history ${historyLengths.join(',')}; ${repeats} repeats (budget ${timeBudgetMs} ms); k ${k}`,
+  );
   const build = spawnSync('npx', ['vite', 'build', '--mode', 'test', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
   if (build.status !== 0) throw new Error('vite build --mode test failed');
   await writeSyntheticModels();
@@ -215,7 +234,11 @@ async function main(): Promise<void> {
 
   // Vite runs directly (not through npx) in its own process group, so the whole group can be stopped.
   const viteBin = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
-  const server: ChildProcess = spawn(process.execPath, [viteBin, 'preview', '--mode', 'test'], { cwd: root, stdio: 'ignore', detached: true });
+  const server: ChildProcess = spawn(process.execPath, [viteBin, 'preview', '--mode', 'test'], {
+    cwd: root,
+    stdio: 'ignore',
+    detached: true,
+  });
   const stopServer = (): void => {
     try {
       if (server.pid) process.kill(-server.pid, 'SIGTERM');
@@ -239,14 +262,26 @@ async function main(): Promise<void> {
     await page.goto(`${ORIGIN}/tests/pages/bench.html`);
     for (const itemCount of catalogs) {
       for (const backend of backends) {
-        const config = { backend, modelUrl: `${ORIGIN}/bench-models/n${itemCount}/manifest.json`, historyLengths, repeats, timeBudgetMs, k };
+        const config = {
+          backend,
+          modelUrl: `${ORIGIN}/bench-models/n${itemCount}/manifest.json`,
+          historyLengths,
+          repeats,
+          timeBudgetMs,
+          k,
+        };
         say(`--- ${backend}, ${itemCount.toLocaleString()} items`);
         const result = await page.evaluate((c) => window.bench.run(c), config);
         if (networkMbps > 0) {
           transferred = 0;
-          result.networkColdStartMs = await page.evaluate((c) => window.bench.coldStart(c), { backend, modelUrl: `${THROTTLED_ORIGIN}/bench-models/n${itemCount}/manifest.json` });
+          result.networkColdStartMs = await page.evaluate((c) => window.bench.coldStart(c), {
+            backend,
+            modelUrl: `${THROTTLED_ORIGIN}/bench-models/n${itemCount}/manifest.json`,
+          });
           result.network = networkLabel;
-          say(`${backend}: cold start over an emulated ${networkLabel} network ${result.networkColdStartMs.toFixed(0)} ms (${(transferred / 2 ** 20).toFixed(1)} MiB transferred)`);
+          say(
+            `${backend}: cold start over an emulated ${networkLabel} network ${result.networkColdStartMs.toFixed(0)} ms (${(transferred / 2 ** 20).toFixed(1)} MiB transferred)`,
+          );
           if (transferred === 0) throw new Error('network emulation saw no model download: the cold start did not go through it');
         }
         results.push(result);
@@ -263,7 +298,10 @@ async function main(): Promise<void> {
   console.log(`\n${table}\n\nTargets:\n${targetLines.map((l) => `- ${l}`).join('\n')}`);
   const out = join(root, 'docs', 'benchmarks', `perf-${date}.json`);
   mkdirSync(join(root, 'docs', 'benchmarks'), { recursive: true });
-  writeFileSync(out, `${JSON.stringify({ command, machine, date, options: { backends, catalogs, historyLengths, repeats, timeBudgetMs, k, network: networkMbps > 0 ? networkLabel : 'off' }, training, results, targets: targetLines }, null, 2)}\n`);
+  writeFileSync(
+    out,
+    `${JSON.stringify({ command, machine, date, options: { backends, catalogs, historyLengths, repeats, timeBudgetMs, k, network: networkMbps > 0 ? networkLabel : 'off' }, training, results, targets: targetLines }, null, 2)}\n`,
+  );
   say(`wrote ${out}`);
   if (!flag('no-docs')) updateDocs(table, targetLines);
 }
