@@ -92,9 +92,7 @@ export async function findBrowser({ quiet = false } = {}) {
     return installed;
   }
   const hint =
-    process.platform === 'linux' && isDebianLike()
-      ? 'sudo apt-get install -y chromium'
-      : 'npx playwright install chromium';
+    process.platform === 'linux' && isDebianLike() ? 'sudo apt-get install -y chromium' : 'npx playwright install chromium';
   throw new Error(
     `No Chromium found. Run:\n    ${hint}\nor set CHROMIUM_PATH to a Chromium/Chrome executable, then run npm test again.`,
   );

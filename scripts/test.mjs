@@ -70,7 +70,13 @@ function printSummary() {
 
 if (only !== 'browser') {
   stage('type-check', 'npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']);
-  stage('unit tests (Node, vitest)', 'npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${UNIT_REPORT}`]);
+  stage('unit tests (Node, vitest)', 'npx', [
+    'vitest',
+    'run',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${UNIT_REPORT}`,
+  ]);
 }
 if (only !== 'unit') {
   let chromiumPath;

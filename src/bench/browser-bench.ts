@@ -122,7 +122,8 @@ async function fetchArtifacts(modelUrl: string): Promise<{ manifest: ModelManife
 }
 
 /** Builds the engine's runtime from downloaded or stored artifacts (every engine in the benchmark). */
-const createRuntime = (manifest: ModelManifest, files: Map<ArtifactRole, ArrayBuffer>): DecoderRuntime => DecoderRuntime.fromArtifacts(manifest, files);
+const createRuntime = (manifest: ModelManifest, files: Map<ArtifactRole, ArrayBuffer>): DecoderRuntime =>
+  DecoderRuntime.fromArtifacts(manifest, files);
 
 /**
  * One cold start on its own: a fresh database, a new engine, the model over the network, ready to
@@ -166,16 +167,26 @@ export async function runBench(config: BenchRunConfig, log: (line: string) => vo
   let queriesPerCall = 0;
   for (const length of config.historyLengths) {
     const history = syntheticHistory(length, status.itemCount, outcomeCount, length);
-    const events: RecordEvent[] = history.map((e) => ({ itemId: String(e.item), outcome: status.outcomes[e.outcome]!, time: e.time }));
+    const events: RecordEvent[] = history.map((e) => ({
+      itemId: String(e.item),
+      outcome: status.outcomes[e.outcome]!,
+      time: e.time,
+    }));
     await engine.replaceHistory(events); // synthetic models have no catalog file: ids are "0".."N-1"
     const request = { k: config.k, horizon: 'all' as const, excludeSeen: true };
     for (let i = 0; i < 2; i++) queriesPerCall = (await engine.recommend(request)).queries; // warm-up (shader compile)
-    const samples = await timeCalls(async () => {
-      await engine.recommend(request);
-      notePeak();
-    }, config.repeats, config.timeBudgetMs);
+    const samples = await timeCalls(
+      async () => {
+        await engine.recommend(request);
+        notePeak();
+      },
+      config.repeats,
+      config.timeBudgetMs,
+    );
     recommend[String(length)] = latencyStats(samples);
-    log(`${config.backend}: recommend at history ${length}: p50 ${recommend[String(length)]!.p50.toFixed(1)} ms over ${samples.length} calls`);
+    log(
+      `${config.backend}: recommend at history ${length}: p50 ${recommend[String(length)]!.p50.toFixed(1)} ms over ${samples.length} calls`,
+    );
   }
 
   // Reference measurements on the same backend, same worker.
@@ -223,7 +234,9 @@ export async function runBench(config: BenchRunConfig, log: (line: string) => vo
   const ratioToLowerBound: Record<string, number> = {};
   for (const [length, stats] of Object.entries(recommend)) ratioToLowerBound[length] = stats.p50 / lowerBound.p50;
   await engine.deleteStorage();
-  const adapter = status.adapter ? `${status.adapter.vendor} ${status.adapter.architecture}${status.adapter.isFallbackAdapter ? ' (software)' : ''}` : undefined;
+  const adapter = status.adapter
+    ? `${status.adapter.vendor} ${status.adapter.architecture}${status.adapter.isFallbackAdapter ? ' (software)' : ''}`
+    : undefined;
   return {
     backend: config.backend,
     adapter,

@@ -28,7 +28,11 @@ export interface TrainingThroughput {
 }
 
 /** Measures; returns `{ skipped }` with the reason when ML-1M is not in the data directory. */
-export async function measureTrainingThroughput(options: { dataDir?: string; steps?: number; log: (line: string) => void }): Promise<TrainingThroughput | { skipped: string }> {
+export async function measureTrainingThroughput(options: {
+  dataDir?: string;
+  steps?: number;
+  log: (line: string) => void;
+}): Promise<TrainingThroughput | { skipped: string }> {
   let dataset;
   try {
     dataset = await loadDataset('ml-1m', options.dataDir ? { dataDir: options.dataDir } : {});
@@ -39,7 +43,14 @@ export async function measureTrainingThroughput(options: { dataDir?: string; ste
   }
   const backend = await setupTrainingBackend();
   const split = leaveOneOutSplit(dataset.sequences);
-  const config = defaultDecoderConfig({ itemCount: dataset.catalog.ids.length, outcomeCount: dataset.outcomes.length, maxLen: 200, dim: 50, blocks: 2, heads: 1 });
+  const config = defaultDecoderConfig({
+    itemCount: dataset.catalog.ids.length,
+    outcomeCount: dataset.outcomes.length,
+    maxLen: 200,
+    dim: 50,
+    blocks: 2,
+    heads: 1,
+  });
   const trainer = new DecoderTrainer(config, { ...DEFAULT_TRAIN_OPTIONS, log: options.log });
   const users = split.train.filter((s) => s.items.length >= 2);
   const batchSize = DEFAULT_TRAIN_OPTIONS.batchSize;
@@ -48,7 +59,10 @@ export async function measureTrainingThroughput(options: { dataDir?: string; ste
   let events = 0;
   let seconds = 0;
   for (let step = 0; step <= steps; step++) {
-    const batch = buildBatch(users.slice((step * batchSize) % users.length, ((step * batchSize) % users.length) + batchSize), config);
+    const batch = buildBatch(
+      users.slice((step * batchSize) % users.length, ((step * batchSize) % users.length) + batchSize),
+      config,
+    );
     const t0 = performance.now();
     trainer.trainStep(batch);
     const elapsed = (performance.now() - t0) / 1000;

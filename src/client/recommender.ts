@@ -70,7 +70,11 @@ export interface Recommender {
    * Downloads a newer model version (default: the same URL) and switches to it; on failure (e.g.
    * `ModelIntegrityError`) the current model keeps serving and stays stored.
    */
-  update(options?: { modelUrl?: string | URL; onProgress?: (progress: LoadProgress) => void; signal?: AbortSignal }): Promise<EngineStatus>;
+  update(options?: {
+    modelUrl?: string | URL;
+    onProgress?: (progress: LoadProgress) => void;
+    signal?: AbortSignal;
+  }): Promise<EngineStatus>;
   /** `tf.memory()` inside the engine (for leak checks). */
   memory(): Promise<MemoryReport>;
   /** Deletes this namespace's stored model and history, then disposes. */
@@ -124,7 +128,8 @@ function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined, onAbort
 /** Creates a recommender and loads its model; see `CreateRecommenderOptions`. */
 export async function createRecommender(options: CreateRecommenderOptions): Promise<Recommender> {
   installErrorTransfer();
-  if (!options || !options.modelUrl) throw new InvalidArgumentError('createRecommender needs { modelUrl }: the URL of the exported manifest.json.');
+  if (!options || !options.modelUrl)
+    throw new InvalidArgumentError('createRecommender needs { modelUrl }: the URL of the exported manifest.json.');
   if (options.signal?.aborted) throw new AbortError();
   const modelUrl = resolveUrl(options.modelUrl);
   const { engine, terminate } = await startEngine(options);
@@ -139,13 +144,22 @@ export async function createRecommender(options: CreateRecommenderOptions): Prom
   try {
     loaded = await abortable(
       engine.load(
-        { modelUrl, backend: options.backend, allowFallback: options.allowFallback, namespace: options.namespace, databaseName: options.databaseName },
+        {
+          modelUrl,
+          backend: options.backend,
+          allowFallback: options.allowFallback,
+          namespace: options.namespace,
+          databaseName: options.databaseName,
+        },
         options.onProgress,
       ),
       options.signal,
       () => {
         void engine.abort().catch(() => undefined);
-        void engine.dispose().catch(() => undefined).finally(shutdown);
+        void engine
+          .dispose()
+          .catch(() => undefined)
+          .finally(shutdown);
       },
     );
   } catch (error) {
@@ -169,9 +183,13 @@ export async function createRecommender(options: CreateRecommenderOptions): Prom
     memory: () => guard(() => engine.memory()),
     update: (update = {}) =>
       guard(() =>
-        abortable(engine.update(update.modelUrl === undefined ? undefined : resolveUrl(update.modelUrl), update.onProgress), update.signal, () => {
-          void engine.abort().catch(() => undefined);
-        }),
+        abortable(
+          engine.update(update.modelUrl === undefined ? undefined : resolveUrl(update.modelUrl), update.onProgress),
+          update.signal,
+          () => {
+            void engine.abort().catch(() => undefined);
+          },
+        ),
       ),
     deleteStorage: () =>
       guard(async () => {

@@ -30,7 +30,10 @@ export function connectWorkerEngine(worker: Worker): WorkerEngine {
   crashed.catch(() => undefined); // observed per call below
   const onError = (event: ErrorEvent | MessageEvent): void => {
     const isErrorEvent = typeof ErrorEvent !== 'undefined' && event instanceof ErrorEvent;
-    const detail = isErrorEvent && event instanceof ErrorEvent ? `${event.message || 'uncaught error or failed module load'}${event.filename ? ` at ${event.filename}:${event.lineno}` : ''}` : 'a message could not be deserialised';
+    const detail =
+      isErrorEvent && event instanceof ErrorEvent
+        ? `${event.message || 'uncaught error or failed module load'}${event.filename ? ` at ${event.filename}:${event.lineno}` : ''}`
+        : 'a message could not be deserialised';
     crash = new WorkerCrashedError(
       `The pocketrec worker stopped (${detail}). Create a new recommender; if it happens at start-up, check that your bundler emits the worker (see createWorker in docs/embedding.md).`,
       { detail },
@@ -50,14 +53,19 @@ export function connectWorkerEngine(worker: Worker): WorkerEngine {
    * Calls with a progress callback proxied across. Its message port is closed once the worker drops
    * the proxy (comlink 4.4 releases remote proxies through a FinalizationRegistry), i.e. after GC.
    */
-  const withProgress = async <T>(onProgress: ((p: LoadProgress) => void) | undefined, run: (cb?: (p: LoadProgress) => void) => Promise<T>): Promise<T> => {
+  const withProgress = async <T>(
+    onProgress: ((p: LoadProgress) => void) | undefined,
+    run: (cb?: (p: LoadProgress) => void) => Promise<T>,
+  ): Promise<T> => {
     const cb = onProgress ? proxy(onProgress) : undefined;
     return call(() => run(cb));
   };
 
   return {
-    load: (options: EngineLoadOptions, onProgress?: (p: LoadProgress) => void) => withProgress(onProgress, (cb) => remote.load(options, cb)),
-    update: (modelUrl?: string, onProgress?: (p: LoadProgress) => void) => withProgress(onProgress, (cb) => remote.update(modelUrl, cb)),
+    load: (options: EngineLoadOptions, onProgress?: (p: LoadProgress) => void) =>
+      withProgress(onProgress, (cb) => remote.load(options, cb)),
+    update: (modelUrl?: string, onProgress?: (p: LoadProgress) => void) =>
+      withProgress(onProgress, (cb) => remote.update(modelUrl, cb)),
     abort: () => call(() => remote.abort()),
     record: (events: RecordEvent[]) => call(() => remote.record(events)),
     recommend: (request?: RecommendRequest) => call(() => remote.recommend(request)),

@@ -54,8 +54,18 @@ export async function mountDemo(root: HTMLElement, engine: DemoEngine): Promise<
 
   // --- catalog explorer ---
   const searchInput = el('input', { type: 'search', id: 'search', placeholder: 'Title…', autocomplete: 'off' });
-  const genreSelect = el('select', { id: 'genre' }, el('option', { value: '' }, 'All genres'), ...genres.map((g) => el('option', { value: g }, g)));
-  const decadeSelect = el('select', { id: 'decade' }, el('option', { value: '' }, 'Any year'), ...decades.map((d) => el('option', { value: d }, d)));
+  const genreSelect = el(
+    'select',
+    { id: 'genre' },
+    el('option', { value: '' }, 'All genres'),
+    ...genres.map((g) => el('option', { value: g }, g)),
+  );
+  const decadeSelect = el(
+    'select',
+    { id: 'decade' },
+    el('option', { value: '' }, 'Any year'),
+    ...decades.map((d) => el('option', { value: d }, d)),
+  );
   const catalogList = el('ul', { class: 'cards', id: 'catalog-list', 'aria-label': 'Catalog' });
   const catalogCount = el('p', { class: 'stat', id: 'catalog-count' });
   const moreButton = el('button', { type: 'button', id: 'catalog-more' }, 'Show more');
@@ -88,19 +98,35 @@ export async function mountDemo(root: HTMLElement, engine: DemoEngine): Promise<
     'select',
     { id: 'mode' },
     el('option', { value: 'embedding' }, 'Embedding top-k'),
-    el('option', { value: 'sid', disabled: !engine.sidAvailable }, engine.sidAvailable ? 'SID generation (beam search)' : 'SID generation (this model has no SIDs)'),
+    el(
+      'option',
+      { value: 'sid', disabled: !engine.sidAvailable },
+      engine.sidAvailable ? 'SID generation (beam search)' : 'SID generation (this model has no SIDs)',
+    ),
   );
   const recsMeta = el('p', { class: 'stat', id: 'recs-meta', 'aria-live': 'polite' });
   const recsList = el('ol', { class: 'cards', id: 'recs-list', 'aria-label': 'Recommendations' });
   const budgetControl =
     positives.length >= 2
-      ? el('label', {}, el('span', {}, `Favour “${outcomeLabel(positives[0]!)}” vs “${outcomeLabel(positives[1]!)}”`), budgetSlider, budgetText)
+      ? el(
+          'label',
+          {},
+          el('span', {}, `Favour “${outcomeLabel(positives[0]!)}” vs “${outcomeLabel(positives[1]!)}”`),
+          budgetSlider,
+          budgetText,
+        )
       : null;
   const recsPanel = el(
     'section',
     { class: 'panel', 'aria-labelledby': 'recs-heading' },
     el('h2', { id: 'recs-heading' }, 'For you'),
-    el('div', { class: 'controls' }, budgetControl, el('label', {}, 'Horizon', horizonSelect), el('label', {}, 'Retrieval', modeSelect)),
+    el(
+      'div',
+      { class: 'controls' },
+      budgetControl,
+      el('label', {}, 'Horizon', horizonSelect),
+      el('label', {}, 'Retrieval', modeSelect),
+    ),
     recsMeta,
     recsList,
   );
@@ -204,7 +230,16 @@ export async function mountDemo(root: HTMLElement, engine: DemoEngine): Promise<
             {},
             el('div', { class: 'card-title' }, title),
             el('div', { class: `card-meta outcome-${event.outcome}` }, outcomeLabel(event.outcome)),
-            el('button', { type: 'button', class: 'history-remove', 'aria-label': `Remove ${title} from history`, onclick: () => void removeEvent(index) }, 'Remove'),
+            el(
+              'button',
+              {
+                type: 'button',
+                class: 'history-remove',
+                'aria-label': `Remove ${title} from history`,
+                onclick: () => void removeEvent(index),
+              },
+              'Remove',
+            ),
           ),
         );
       });
@@ -252,7 +287,9 @@ export async function mountDemo(root: HTMLElement, engine: DemoEngine): Promise<
         { class: 'why' },
         el('summary', {}, 'Why this?'),
         el('div', {}, `SID ${formatSid(item.sid)}`),
-        rec.outcome ? el('div', {}, `Retrieved by the “${outcomeLabel(rec.outcome)}” query${rec.horizon ? `, horizon ${rec.horizon}` : ''}`) : null,
+        rec.outcome
+          ? el('div', {}, `Retrieved by the “${outcomeLabel(rec.outcome)}” query${rec.horizon ? `, horizon ${rec.horizon}` : ''}`)
+          : null,
         el('div', {}, `Closest in your history: ${closest || 'n/a'}`),
       );
       return card(item, [why], actionButtons(item));
@@ -268,7 +305,11 @@ export async function mountDemo(root: HTMLElement, engine: DemoEngine): Promise<
     replaceChildren(
       notices,
       status.fallbackReason
-        ? el('p', { class: 'notice', id: 'fallback-notice', role: 'status' }, `Running on ${status.backend}: ${status.fallbackReason}`)
+        ? el(
+            'p',
+            { class: 'notice', id: 'fallback-notice', role: 'status' },
+            `Running on ${status.backend}: ${status.fallbackReason}`,
+          )
         : null,
     );
   }
@@ -371,7 +412,14 @@ export async function mountDemo(root: HTMLElement, engine: DemoEngine): Promise<
     if (!confirm('Delete the model, the catalog and your history from this browser?')) return;
     void (async () => {
       await engine.deleteEverything();
-      replaceChildren(root, el('p', { class: 'notice', id: 'deleted-notice', role: 'status' }, 'Everything was deleted from this browser. Reload the page to download the model again.'));
+      replaceChildren(
+        root,
+        el(
+          'p',
+          { class: 'notice', id: 'deleted-notice', role: 'status' },
+          'Everything was deleted from this browser. Reload the page to download the model again.',
+        ),
+      );
     })().catch(showError);
   });
 

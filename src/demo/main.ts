@@ -18,7 +18,8 @@ const PHASE_TEXT: Record<LoadProgress['phase'], string> = {
 };
 
 const root = document.getElementById('app')!;
-const modelUrl = new URLSearchParams(location.search).get('model') ?? new URL('models/ml-latest-small/manifest.json', document.baseURI).href;
+const modelUrl =
+  new URLSearchParams(location.search).get('model') ?? new URL('models/ml-latest-small/manifest.json', document.baseURI).href;
 
 function setState(state: 'loading' | 'ready' | 'error'): void {
   document.body.dataset.state = state;
@@ -31,7 +32,8 @@ async function start(): Promise<void> {
   replaceChildren(root, el('div', { class: 'progress' }, el('h1', {}, 'pocketrec'), phase, bar));
   try {
     const engine = await connectDemo(modelUrl, (progress) => {
-      const bytes = progress.totalBytes > 0 ? ` (${formatBytes(progress.loadedBytes)} of ${formatBytes(progress.totalBytes)})` : '';
+      const bytes =
+        progress.totalBytes > 0 ? ` (${formatBytes(progress.loadedBytes)} of ${formatBytes(progress.totalBytes)})` : '';
       phase.textContent = `${PHASE_TEXT[progress.phase]}${bytes}…`;
       if (progress.totalBytes > 0) bar.value = progress.loadedBytes / progress.totalBytes;
       else bar.removeAttribute('value');
@@ -48,7 +50,12 @@ async function start(): Promise<void> {
         { class: 'notice error', role: 'alert', id: 'load-error' },
         el('strong', {}, `The recommender could not start (${name}). `),
         message,
-        el('p', {}, 'Reload to try again. If this keeps happening, use “Delete everything” in your browser’s site settings for this page, or check that the model URL is reachable: ', el('code', {}, modelUrl)),
+        el(
+          'p',
+          {},
+          'Reload to try again. If this keeps happening, use “Delete everything” in your browser’s site settings for this page, or check that the model URL is reachable: ',
+          el('code', {}, modelUrl),
+        ),
       ),
     );
     setState('error');

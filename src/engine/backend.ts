@@ -27,7 +27,8 @@ const LADDER: BackendName[] = ['webgpu', 'wasm', 'webgl', 'cpu'];
 /** Reads the adapter description (Chrome >= 114 has `adapter.info`; older ones `requestAdapterInfo()`). */
 async function describeAdapter(adapter: GPUAdapter): Promise<AdapterReport> {
   const legacy = adapter as GPUAdapter & { requestAdapterInfo?: () => Promise<GPUAdapterInfo>; isFallbackAdapter?: boolean };
-  const info: Partial<GPUAdapterInfo> & { isFallbackAdapter?: boolean } = adapter.info ?? (await legacy.requestAdapterInfo?.()) ?? {};
+  const info: Partial<GPUAdapterInfo> & { isFallbackAdapter?: boolean } =
+    adapter.info ?? (await legacy.requestAdapterInfo?.()) ?? {};
   const report: AdapterReport = {
     vendor: info.vendor ?? '',
     architecture: info.architecture ?? '',
@@ -35,17 +36,25 @@ async function describeAdapter(adapter: GPUAdapter): Promise<AdapterReport> {
     description: info.description ?? '',
     isFallbackAdapter: Boolean(info.isFallbackAdapter ?? legacy.isFallbackAdapter),
   };
-  if (/swiftshader|llvmpipe|lavapipe|software/i.test(`${report.architecture} ${report.description} ${report.device}`)) report.isFallbackAdapter = true;
+  if (/swiftshader|llvmpipe|lavapipe|software/i.test(`${report.architecture} ${report.description} ${report.device}`))
+    report.isFallbackAdapter = true;
   return report;
 }
 
 /** The WebGPU adapter, or why there is none. */
 export async function probeWebGPU(): Promise<{ adapter?: AdapterReport; reason?: string }> {
   const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
-  if (!gpu) return { reason: 'navigator.gpu is missing: this browser or context has no WebGPU (e.g. Firefox/Safari without the flag, or Chrome on Linux without --enable-unsafe-webgpu)' };
+  if (!gpu)
+    return {
+      reason:
+        'navigator.gpu is missing: this browser or context has no WebGPU (e.g. Firefox/Safari without the flag, or Chrome on Linux without --enable-unsafe-webgpu)',
+    };
   try {
     const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-    if (!adapter) return { reason: 'navigator.gpu.requestAdapter() returned null: no usable GPU adapter (blocklisted driver or WebGPU disabled)' };
+    if (!adapter)
+      return {
+        reason: 'navigator.gpu.requestAdapter() returned null: no usable GPU adapter (blocklisted driver or WebGPU disabled)',
+      };
     return { adapter: await describeAdapter(adapter) };
   } catch (error) {
     return { reason: `requestAdapter() failed: ${error instanceof Error ? error.message : String(error)}` };
@@ -77,7 +86,9 @@ export function backendLadder(preference: BackendPreference): BackendName[] {
 /** Selects and initialises a backend (see the module comment). */
 export async function selectBackend(preference: BackendPreference = 'auto', allowFallback = true): Promise<BackendSelection> {
   if (!['auto', ...LADDER].includes(preference)) {
-    throw new BackendUnavailableError(`Unknown backend "${preference}"; use one of auto, webgpu, wasm, webgl, cpu.`, { requested: preference });
+    throw new BackendUnavailableError(`Unknown backend "${preference}"; use one of auto, webgpu, wasm, webgl, cpu.`, {
+      requested: preference,
+    });
   }
   const ladder = allowFallback || preference === 'auto' ? backendLadder(preference) : [preference as BackendName];
   const skipped: { backend: BackendName; reason: string }[] = [];
@@ -105,7 +116,14 @@ export async function selectBackend(preference: BackendPreference = 'auto', allo
     }
     const first = ladder[0]!;
     const fallback: FallbackReport | undefined =
-      candidate === first ? undefined : { code: 'BACKEND_UNAVAILABLE', from: first, to: candidate, reason: skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ') };
+      candidate === first
+        ? undefined
+        : {
+            code: 'BACKEND_UNAVAILABLE',
+            from: first,
+            to: candidate,
+            reason: skipped.map((s) => `${s.backend}: ${s.reason}`).join('; '),
+          };
     return { backend: candidate, requested: preference, adapter, fallback, skipped };
   }
   throw new BackendUnavailableError(

@@ -41,7 +41,9 @@ export function catalogContent(buffer: ArrayBuffer | undefined, itemCount: numbe
     return {
       title: str(titles?.[i]),
       year: num(years?.[i]),
-      genres: Array.isArray(g) ? g.map((k) => (genreNames && typeof k === 'number' ? (genreNames[k] ?? String(k)) : String(k))) : undefined,
+      genres: Array.isArray(g)
+        ? g.map((k) => (genreNames && typeof k === 'number' ? (genreNames[k] ?? String(k)) : String(k)))
+        : undefined,
       popularity: num(popularity?.[i]),
     };
   });

@@ -91,7 +91,10 @@ export class Engine implements EngineApi {
   private serial<T>(context: string, fn: () => Promise<T>): Promise<T> {
     const run = async (): Promise<T> => {
       if (this.disposed) throw new DisposedError();
-      if (this.deviceLost) throw new DeviceLostError(`The GPU device was lost (${this.deviceLost}); dispose this recommender and create a new one (it reloads from IndexedDB).`);
+      if (this.deviceLost)
+        throw new DeviceLostError(
+          `The GPU device was lost (${this.deviceLost}); dispose this recommender and create a new one (it reloads from IndexedDB).`,
+        );
       try {
         return await fn();
       } catch (error) {
@@ -111,7 +114,8 @@ export class Engine implements EngineApi {
   load(options: EngineLoadOptions, onProgress?: (progress: LoadProgress) => void): Promise<EngineStatus> {
     return this.serial('Loading the model', async () => {
       if (this.model) throw new InvalidArgumentError('This engine already has a model; use update() to switch versions.');
-      if (typeof options.modelUrl !== 'string' || options.modelUrl === '') throw new InvalidArgumentError('modelUrl is required: the URL of the exported manifest.json.');
+      if (typeof options.modelUrl !== 'string' || options.modelUrl === '')
+        throw new InvalidArgumentError('modelUrl is required: the URL of the exported manifest.json.');
       this.options = { ...options, namespace: options.namespace ?? 'default' };
       this.selection = await selectBackend(options.backend ?? 'auto', options.allowFallback ?? true);
       this.watchDevice();
@@ -125,7 +129,13 @@ export class Engine implements EngineApi {
       this.store = new ModelStore(this.db, this.options.namespace);
       const controller = (this.loadController = new AbortController());
       try {
-        const { prepared: model } = await loadModel({ ...this.loadSteps(), manifestUrl: options.modelUrl, store: this.store, onProgress, signal: controller.signal });
+        const { prepared: model } = await loadModel({
+          ...this.loadSteps(),
+          manifestUrl: options.modelUrl,
+          store: this.store,
+          onProgress,
+          signal: controller.signal,
+        });
         if (controller.signal.aborted) {
           model.runtime.dispose();
           throw new AbortError();
@@ -159,7 +169,13 @@ export class Engine implements EngineApi {
           await onProgress?.({ phase: 'ready', loadedBytes: 0, totalBytes: 0 });
           return this.statusNow();
         }
-        ({ prepared: next } = await loadModel({ ...this.loadSteps(), manifestUrl: url, store, onProgress, signal: controller.signal }));
+        ({ prepared: next } = await loadModel({
+          ...this.loadSteps(),
+          manifestUrl: url,
+          store,
+          onProgress,
+          signal: controller.signal,
+        }));
       } finally {
         this.loadController = undefined;
       }
@@ -311,7 +327,9 @@ export class Engine implements EngineApi {
     }
     if (loaded.catalog.itemIds.length !== runtime.itemCount) {
       runtime.dispose();
-      throw new ModelFormatError(`The catalog lists ${loaded.catalog.itemIds.length} items but the model has ${runtime.itemCount}; re-export the model.`);
+      throw new ModelFormatError(
+        `The catalog lists ${loaded.catalog.itemIds.length} items but the model has ${runtime.itemCount}; re-export the model.`,
+      );
     }
     const itemIndex = new Map<string, number>();
     loaded.catalog.itemIds.forEach((id, i) => itemIndex.set(id, i));
@@ -351,7 +369,12 @@ export class Engine implements EngineApi {
       return { recorded: dense.length, tokensComputed, path: 'append', sessionLength: this.session.length };
     }
     this.session = model.runtime.prefill(this.sessionEvents);
-    return { recorded: dense.length, tokensComputed: this.sessionEvents.length, path: 'prefill', sessionLength: this.session.length };
+    return {
+      recorded: dense.length,
+      tokensComputed: this.sessionEvents.length,
+      path: 'prefill',
+      sessionLength: this.session.length,
+    };
   }
 
   /** Checks every event before anything is stored: unknown ids or outcomes reject the whole call. */
@@ -366,13 +389,19 @@ export class Engine implements EngineApi {
       const item = model.itemIndex.get(itemId);
       const outcome = model.runtime.outcomes.indexOf(event?.outcome);
       if (outcome < 0) {
-        throw new InvalidArgumentError(`Unknown outcome "${String(event?.outcome)}" for item ${itemId}; this model's outcomes are ${model.runtime.outcomes.join(', ')}. Nothing was recorded.`, {
-          outcome: String(event?.outcome),
-          outcomes: model.runtime.outcomes,
-        });
+        throw new InvalidArgumentError(
+          `Unknown outcome "${String(event?.outcome)}" for item ${itemId}; this model's outcomes are ${model.runtime.outcomes.join(', ')}. Nothing was recorded.`,
+          {
+            outcome: String(event?.outcome),
+            outcomes: model.runtime.outcomes,
+          },
+        );
       }
       const time = event.time === undefined ? now : Number(event.time);
-      if (event.time !== undefined && !Number.isFinite(time)) throw new InvalidArgumentError(`Event time for item ${itemId} must be unix seconds, got ${String(event.time)}. Nothing was recorded.`);
+      if (event.time !== undefined && !Number.isFinite(time))
+        throw new InvalidArgumentError(
+          `Event time for item ${itemId} must be unix seconds, got ${String(event.time)}. Nothing was recorded.`,
+        );
       if (item === undefined) {
         unknown.push(itemId);
         continue;
@@ -425,15 +454,22 @@ export class Engine implements EngineApi {
     const runtime = model.runtime;
     const k = request.k ?? 10;
     const mode = request.mode ?? 'embedding';
-    if (mode !== 'embedding' && mode !== 'sid') throw new InvalidArgumentError(`mode must be 'embedding' or 'sid', got ${String(mode)}.`);
-    if (mode === 'sid' && !model.sid) throw new InvalidArgumentError(`Model ${model.loaded.manifest.modelVersion} ships no SID tables; use mode 'embedding' or export the model with SIDs.`);
+    if (mode !== 'embedding' && mode !== 'sid')
+      throw new InvalidArgumentError(`mode must be 'embedding' or 'sid', got ${String(mode)}.`);
+    if (mode === 'sid' && !model.sid)
+      throw new InvalidArgumentError(
+        `Model ${model.loaded.manifest.modelVersion} ships no SID tables; use mode 'embedding' or export the model with SIDs.`,
+      );
     if (k > runtime.itemCount) throw new InvalidArgumentError(`k (${k}) exceeds the catalog size (${runtime.itemCount}).`, { k });
     const plan = planQueries(runtime.outcomes, runtime.horizons, k, request.outcomeBudget, request.horizon);
     const mask = this.maskFor(model, request);
     if (!this.session) {
       return { items: [], millis: performance.now() - started, queries: 0, mode, kernel: 'none', coldStart: true };
     }
-    const queries = runtime.queries(this.session, plan.map(({ outcome, horizon }) => ({ outcome, horizon }))); // [Q, d]
+    const queries = runtime.queries(
+      this.session,
+      plan.map(({ outcome, horizon }) => ({ outcome, horizon })),
+    ); // [Q, d]
     let ranked: { indices: ArrayLike<number>; scores: ArrayLike<number>; width: number };
     let kernel: RecommendResult['kernel'] = 'sid-beam';
     try {
@@ -473,7 +509,12 @@ export class Engine implements EngineApi {
     const explain = request.explain ?? 0;
     if (explain > 0 && items.length > 0) {
       const historyRows = [...new Set(this.sessionEvents.map((e) => e.item))];
-      const nearest = await closestHistory(runtime.itemEmbeddings, items.map((i) => i.index), historyRows, explain);
+      const nearest = await closestHistory(
+        runtime.itemEmbeddings,
+        items.map((i) => i.index),
+        historyRows,
+        explain,
+      );
       items.forEach((item, r) => {
         item.closestHistory = nearest[r]!.map((n) => ({ itemId: ids[historyRows[n.position]!]!, similarity: n.similarity }));
       });
@@ -499,7 +540,10 @@ export class Engine implements EngineApi {
     const mask = tf.zeros([runtime.itemCount]) as tf.Tensor1D;
     try {
       runtime.append(session, probe.slice(1));
-      const queries = runtime.queries(session, plan.map(({ outcome, horizon }) => ({ outcome, horizon })));
+      const queries = runtime.queries(
+        session,
+        plan.map(({ outcome, horizon }) => ({ outcome, horizon })),
+      );
       try {
         await scoreTopK(queries, runtime.itemEmbeddings, mask, k);
       } finally {
@@ -546,7 +590,11 @@ export class Engine implements EngineApi {
       sidAvailable: model.sid !== undefined,
       historyLength: this.historyLength,
       historySkipped: this.historySkipped,
-      storage: { modelBytes: await store.storedBytes(), ...(originUsage !== undefined ? { originUsage } : {}), ...(originQuota !== undefined ? { originQuota } : {}) },
+      storage: {
+        modelBytes: await store.storedBytes(),
+        ...(originUsage !== undefined ? { originUsage } : {}),
+        ...(originQuota !== undefined ? { originQuota } : {}),
+      },
     };
   }
 

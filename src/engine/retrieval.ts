@@ -40,21 +40,37 @@ export function apportion(total: number, weights: number[]): number[] {
  * Turns k, an outcome budget and horizons into queries with quotas. Each outcome gets its share of k;
  * inside an outcome the share is split evenly over the horizons. Queries owed nothing are dropped.
  */
-export function planQueries(outcomes: string[], horizons: string[], k: number, budget: Record<string, number> | undefined, horizon: string | string[] | undefined): PlannedQuery[] {
+export function planQueries(
+  outcomes: string[],
+  horizons: string[],
+  k: number,
+  budget: Record<string, number> | undefined,
+  horizon: string | string[] | undefined,
+): PlannedQuery[] {
   if (!Number.isInteger(k) || k < 1) throw new InvalidArgumentError(`k must be a positive integer, got ${k}.`, { k });
   const shares = budget ?? { [outcomes[outcomes.length - 1]!]: 1 };
   const outcomeWeights = outcomes.map(() => 0);
   for (const [name, share] of Object.entries(shares)) {
     const index = outcomes.indexOf(name);
-    if (index < 0) throw new InvalidArgumentError(`outcomeBudget names "${name}", which this model does not know; its outcomes are ${outcomes.join(', ')}.`, { outcome: name, outcomes });
-    if (!(share >= 0) || !Number.isFinite(share)) throw new InvalidArgumentError(`outcomeBudget["${name}"] must be a finite number >= 0, got ${share}.`, { outcome: name });
+    if (index < 0)
+      throw new InvalidArgumentError(
+        `outcomeBudget names "${name}", which this model does not know; its outcomes are ${outcomes.join(', ')}.`,
+        { outcome: name, outcomes },
+      );
+    if (!(share >= 0) || !Number.isFinite(share))
+      throw new InvalidArgumentError(`outcomeBudget["${name}"] must be a finite number >= 0, got ${share}.`, { outcome: name });
     outcomeWeights[index] = share;
   }
-  if (outcomeWeights.every((w) => w === 0)) throw new InvalidArgumentError('outcomeBudget gives every outcome 0; give at least one a positive share.');
+  if (outcomeWeights.every((w) => w === 0))
+    throw new InvalidArgumentError('outcomeBudget gives every outcome 0; give at least one a positive share.');
   const wanted = horizon === undefined || horizon === 'all' ? horizons : Array.isArray(horizon) ? horizon : [horizon];
   const horizonIndices = wanted.map((name) => {
     const index = horizons.indexOf(name);
-    if (index < 0) throw new InvalidArgumentError(`horizon "${name}" is not one of this model's horizons (${horizons.join(', ')}) or "all".`, { horizon: name, horizons });
+    if (index < 0)
+      throw new InvalidArgumentError(`horizon "${name}" is not one of this model's horizons (${horizons.join(', ')}) or "all".`, {
+        horizon: name,
+        horizons,
+      });
     return index;
   });
   if (horizonIndices.length === 0) throw new InvalidArgumentError('horizon must name at least one horizon.');
@@ -62,7 +78,10 @@ export function planQueries(outcomes: string[], horizons: string[], k: number, b
   const plan: PlannedQuery[] = [];
   perOutcome.forEach((quota, outcome) => {
     if (quota === 0) return;
-    apportion(quota, horizonIndices.map(() => 1)).forEach((q, j) => {
+    apportion(
+      quota,
+      horizonIndices.map(() => 1),
+    ).forEach((q, j) => {
       if (q > 0) plan.push({ outcome, horizon: horizonIndices[j]!, quota: q });
     });
   });
@@ -83,7 +102,13 @@ export interface MergedItem {
  * already picked by another query is merged (its sources grow) and the query moves on. Quota a query
  * cannot fill (candidates ran out) goes to the others. Result order = pick order.
  */
-export function mergeCandidates(plan: PlannedQuery[], indices: ArrayLike<number>, scores: ArrayLike<number>, width: number, k: number): MergedItem[] {
+export function mergeCandidates(
+  plan: PlannedQuery[],
+  indices: ArrayLike<number>,
+  scores: ArrayLike<number>,
+  width: number,
+  k: number,
+): MergedItem[] {
   const picked = new Map<number, MergedItem>();
   const order: MergedItem[] = [];
   const pointer = plan.map(() => 0);
@@ -116,7 +141,7 @@ export function mergeCandidates(plan: PlannedQuery[], indices: ArrayLike<number>
   };
 
   // Pass 1: each query fills its own quota, interleaved by rank.
-  for (let progress = true; progress && order.length < k; ) {
+  for (let progress = true; progress && order.length < k;) {
     progress = false;
     for (let q = 0; q < plan.length && order.length < k; q++) {
       if (owed[q]! > 0 && !exhausted[q] && takeNext(q)) {
@@ -126,7 +151,7 @@ export function mergeCandidates(plan: PlannedQuery[], indices: ArrayLike<number>
     }
   }
   // Pass 2: quota left by exhausted queries goes to whoever still has candidates.
-  for (let progress = true; progress && order.length < k; ) {
+  for (let progress = true; progress && order.length < k;) {
     progress = false;
     for (let q = 0; q < plan.length && order.length < k; q++) {
       if (!exhausted[q] && takeNext(q)) progress = true;
@@ -139,7 +164,12 @@ export function mergeCandidates(plan: PlannedQuery[], indices: ArrayLike<number>
  * Additive mask over the item table: 0 for allowed rows, `MASKED_SCORE` for excluded ones.
  * `allow` (when given) restricts to those rows; `deny` and `seen` are removed.
  */
-export function buildMask(itemCount: number, seen: Iterable<number>, allow: number[] | undefined, deny: number[] | undefined): Float32Array {
+export function buildMask(
+  itemCount: number,
+  seen: Iterable<number>,
+  allow: number[] | undefined,
+  deny: number[] | undefined,
+): Float32Array {
   const mask = new Float32Array(itemCount);
   if (allow) {
     mask.fill(MASKED_SCORE);
@@ -155,7 +185,12 @@ export function buildMask(itemCount: number, seen: Iterable<number>, allow: numb
  * one fused WGSL dispatch chain on WebGPU (src/gpu/score-topk.ts), matMul + topk elsewhere.
  * Returns the read-back values and indices (row-major [Q, width]); no tensors outlive the call.
  */
-export async function scoreTopK(queries: tf.Tensor2D, items: tf.Tensor2D, mask: tf.Tensor1D | undefined, width: number): Promise<{ indices: Int32Array; scores: Float32Array; path: 'fused-webgpu' | 'matmul-topk' }> {
+export async function scoreTopK(
+  queries: tf.Tensor2D,
+  items: tf.Tensor2D,
+  mask: tf.Tensor1D | undefined,
+  width: number,
+): Promise<{ indices: Int32Array; scores: Float32Array; path: 'fused-webgpu' | 'matmul-topk' }> {
   const { values, indices, path } = fusedScoreTopK(queries, items, width, mask);
   try {
     const [v, i] = await Promise.all([values.data(), indices.data()]);
@@ -170,7 +205,12 @@ export async function scoreTopK(queries: tf.Tensor2D, items: tf.Tensor2D, mask: 
  * For each result row, the `m` history rows with the highest cosine similarity of item embeddings.
  * Returns [R][<=m] pairs of (history position, similarity).
  */
-export async function closestHistory(items: tf.Tensor2D, results: number[], history: number[], m: number): Promise<{ position: number; similarity: number }[][]> {
+export async function closestHistory(
+  items: tf.Tensor2D,
+  results: number[],
+  history: number[],
+  m: number,
+): Promise<{ position: number; similarity: number }[][]> {
   if (results.length === 0 || history.length === 0 || m <= 0) return results.map(() => []);
   const width = Math.min(m, history.length);
   const [values, indices] = tf.tidy(() => {
@@ -184,7 +224,9 @@ export async function closestHistory(items: tf.Tensor2D, results: number[], hist
   });
   try {
     const [v, i] = await Promise.all([values.data(), indices.data()]);
-    return results.map((_, r) => Array.from({ length: width }, (_, j) => ({ position: i[r * width + j]!, similarity: v[r * width + j]! })));
+    return results.map((_, r) =>
+      Array.from({ length: width }, (_, j) => ({ position: i[r * width + j]!, similarity: v[r * width + j]! })),
+    );
   } finally {
     values.dispose();
     indices.dispose();

@@ -37,4 +37,7 @@ export interface RecommenderRuntime {
 }
 
 /** Builds a runtime from verified artifact bytes. */
-export type RuntimeFactory = (manifest: ModelManifest, files: Map<ArtifactRole, ArrayBuffer>) => RecommenderRuntime | Promise<RecommenderRuntime>;
+export type RuntimeFactory = (
+  manifest: ModelManifest,
+  files: Map<ArtifactRole, ArrayBuffer>,
+) => RecommenderRuntime | Promise<RecommenderRuntime>;

@@ -24,10 +24,17 @@ export function readSidArtifacts(files: Map<ArtifactRole, ArrayBuffer>, itemCoun
   try {
     artifacts = deserializeSidArtifacts(buffer);
   } catch (error) {
-    throw new ModelFormatError(`The model's SID file cannot be read (${error instanceof Error ? error.message : String(error)}); re-export the model.`, { role: 'sid-trie' }, { cause: error });
+    throw new ModelFormatError(
+      `The model's SID file cannot be read (${error instanceof Error ? error.message : String(error)}); re-export the model.`,
+      { role: 'sid-trie' },
+      { cause: error },
+    );
   }
   if (artifacts.table.items !== itemCount) {
-    throw new ModelFormatError(`The SID table covers ${artifacts.table.items} items but the model has ${itemCount}; re-export the model.`, { role: 'sid-trie' });
+    throw new ModelFormatError(
+      `The SID table covers ${artifacts.table.items} items but the model has ${itemCount}; re-export the model.`,
+      { role: 'sid-trie' },
+    );
   }
   return artifacts;
 }
@@ -62,8 +69,16 @@ export function subtreeLogMass(trie: SidTrie, scores: ArrayLike<number>): Float6
  * `MASKED_SCORE`). Returns row-major [Q, beamWidth] item indices and log-probabilities, padded with
  * `MASKED_SCORE` where a query found fewer valid items.
  */
-export function sidBeamSearch(trie: SidTrie, scores: Float32Array, itemCount: number, queries: number, beamWidth: number): { indices: Int32Array; scores: Float32Array } {
-  const masses = Array.from({ length: queries }, (_, q) => subtreeLogMass(trie, scores.subarray(q * itemCount, (q + 1) * itemCount)));
+export function sidBeamSearch(
+  trie: SidTrie,
+  scores: Float32Array,
+  itemCount: number,
+  queries: number,
+  beamWidth: number,
+): { indices: Int32Array; scores: Float32Array } {
+  const masses = Array.from({ length: queries }, (_, q) =>
+    subtreeLogMass(trie, scores.subarray(q * itemCount, (q + 1) * itemCount)),
+  );
   let vocab = 1;
   for (const code of trie.childCode) vocab = Math.max(vocab, code + 1);
   const nodeOf = (prefix: Int32Array): number => {

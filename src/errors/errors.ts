@@ -126,7 +126,10 @@ export class InvalidArgumentError extends PocketrecError {
 /** The caller's `AbortSignal` fired; whatever was in progress was rolled back. */
 export class AbortError extends PocketrecError {
   override name = 'AbortError';
-  constructor(message = 'The operation was aborted by its AbortSignal; the previously active model (if any) is unchanged.', details: ErrorDetails = {}) {
+  constructor(
+    message = 'The operation was aborted by its AbortSignal; the previously active model (if any) is unchanged.',
+    details: ErrorDetails = {},
+  ) {
     super('ABORTED', message, details);
   }
 }

@@ -98,7 +98,11 @@ export interface EvalResult {
   usersPerSecond: number;
 }
 
-function requestedOutcome(condition: EvaluateOptions['condition'], targetOutcome: number, outcomeCount: number): number | undefined {
+function requestedOutcome(
+  condition: EvaluateOptions['condition'],
+  targetOutcome: number,
+  outcomeCount: number,
+): number | undefined {
   if (condition === 'target') return targetOutcome;
   if (condition === 'mismatched') {
     if (outcomeCount < 2) throw new Error('mismatched conditioning needs outcomeNames with at least two outcomes');
@@ -203,7 +207,12 @@ export async function evaluate(recommender: Recommender, cases: EvalCase[], opti
       if (stream && tsv) await write(tsv);
       const done = Math.min(cases.length, b0 + batch.length);
       const elapsed = (performance.now() - start) / 1000;
-      options.onProgress?.({ done, total: cases.length, elapsedSeconds: elapsed, usersPerSecond: done / Math.max(elapsed, 1e-9) });
+      options.onProgress?.({
+        done,
+        total: cases.length,
+        elapsedSeconds: elapsed,
+        usersPerSecond: done / Math.max(elapsed, 1e-9),
+      });
     }
     if (stream) {
       await new Promise<void>((resolveEnd, rejectEnd) => {

@@ -111,8 +111,8 @@ export function topK(
       siftDown(0);
     }
   }
-  const order = Array.from({ length: size }, (_, i) => i).sort((a, b) =>
-    heapScores[b]! - heapScores[a]! || heapItems[a]! - heapItems[b]!,
+  const order = Array.from({ length: size }, (_, i) => i).sort(
+    (a, b) => heapScores[b]! - heapScores[a]! || heapItems[a]! - heapItems[b]!,
   );
   return Int32Array.from(order, (i) => heapItems[i]!);
 }

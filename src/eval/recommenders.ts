@@ -31,7 +31,11 @@ export const NAMED_RECOMMENDERS: Record<string, RecommenderFactory> = {
  * (import lazily so `pocketrec eval --model popular` never loads TF.js).
  */
 export const PATTERN_RECOMMENDERS: { test: (model: string) => boolean; create: RecommenderFactory; describe: string }[] = [
-  { test: (m) => m.endsWith('manifest.json') || m.startsWith('decoder:'), create: async (spec) => (await import('../train/load-model.ts')).loadDecoderRecommender(spec), describe: '<dir>/manifest.json or decoder:<dir> (trained decoder)' },
+  {
+    test: (m) => m.endsWith('manifest.json') || m.startsWith('decoder:'),
+    create: async (spec) => (await import('../train/load-model.ts')).loadDecoderRecommender(spec),
+    describe: '<dir>/manifest.json or decoder:<dir> (trained decoder)',
+  },
 ];
 
 /** Builds the recommender a `--model` value names; throws listing the accepted values otherwise. */

@@ -6,7 +6,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Decoder, parameterShapes, validateDecoderConfig, type DecoderConfig, type ItemEncoder } from './decoder.ts';
-import { MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION, type ArtifactFileEntry, type ArtifactRole, type ModelManifest } from './manifest.ts';
+import {
+  MANIFEST_FORMAT,
+  MANIFEST_FORMAT_VERSION,
+  type ArtifactFileEntry,
+  type ArtifactRole,
+  type ModelManifest,
+} from './manifest.ts';
 import { packTensors, readTensorValues, sha256Hex, unpackTensors, type HostTensor } from './weights-io.ts';
 import { deserializeSidArtifacts } from '../sid/sid-table.ts';
 import { PrefixMem, type PrefixMemConfig } from './prefixmem.ts';
@@ -61,8 +67,14 @@ export async function buildArtifacts(input: ExportInput): Promise<Map<string, Ui
     ...(input.extraFiles ?? []),
   ];
   const entries: ArtifactFileEntry[] = [];
-  for (const f of files) entries.push({ role: f.role, path: f.path, bytes: f.bytes.byteLength, sha256: await sha256Hex(f.bytes) });
-  const model: DecoderModelSection = { kind: 'pinrec-decoder', decoder: input.config, outcomePrior: input.outcomePrior, ...(input.prefixMem ? { prefixMem: input.prefixMem } : {}) };
+  for (const f of files)
+    entries.push({ role: f.role, path: f.path, bytes: f.bytes.byteLength, sha256: await sha256Hex(f.bytes) });
+  const model: DecoderModelSection = {
+    kind: 'pinrec-decoder',
+    decoder: input.config,
+    outcomePrior: input.outcomePrior,
+    ...(input.prefixMem ? { prefixMem: input.prefixMem } : {}),
+  };
   const manifest: ModelManifest = {
     format: MANIFEST_FORMAT,
     formatVersion: MANIFEST_FORMAT_VERSION,
@@ -87,12 +99,17 @@ export async function buildArtifacts(input: ExportInput): Promise<Map<string, Ui
 
 /** Reads the decoder section of a manifest, checking format and version. */
 export function decoderSection(manifest: ModelManifest): DecoderModelSection {
-  if (manifest.format !== MANIFEST_FORMAT) throw new Error(`not a pocketrec model manifest (format "${String(manifest.format)}")`);
-  if (manifest.formatVersion !== MANIFEST_FORMAT_VERSION) throw new Error(`model format version ${manifest.formatVersion} is not supported (this runtime reads ${MANIFEST_FORMAT_VERSION})`);
+  if (manifest.format !== MANIFEST_FORMAT)
+    throw new Error(`not a pocketrec model manifest (format "${String(manifest.format)}")`);
+  if (manifest.formatVersion !== MANIFEST_FORMAT_VERSION)
+    throw new Error(
+      `model format version ${manifest.formatVersion} is not supported (this runtime reads ${MANIFEST_FORMAT_VERSION})`,
+    );
   const model = manifest.model as unknown as DecoderModelSection;
   if (model?.kind !== 'pinrec-decoder') throw new Error(`manifest.model.kind must be "pinrec-decoder"`);
   validateDecoderConfig(model.decoder);
-  if (model.decoder.itemCount !== manifest.itemCount || model.decoder.dim !== manifest.embeddingDim) throw new Error('manifest itemCount/embeddingDim disagree with the decoder config');
+  if (model.decoder.itemCount !== manifest.itemCount || model.decoder.dim !== manifest.embeddingDim)
+    throw new Error('manifest itemCount/embeddingDim disagree with the decoder config');
   return model;
 }
 
@@ -101,7 +118,8 @@ export async function verifyArtifactFiles(manifest: ModelManifest, files: Map<Ar
   for (const entry of manifest.files) {
     const bytes = files.get(entry.role);
     if (!bytes) continue;
-    if (bytes.byteLength !== entry.bytes) throw new Error(`${entry.path}: ${bytes.byteLength} bytes, manifest says ${entry.bytes}`);
+    if (bytes.byteLength !== entry.bytes)
+      throw new Error(`${entry.path}: ${bytes.byteLength} bytes, manifest says ${entry.bytes}`);
     const sha = await sha256Hex(bytes);
     if (sha !== entry.sha256) throw new Error(`${entry.path}: sha256 ${sha} does not match the manifest`);
   }
@@ -120,13 +138,18 @@ export interface LoadedDecoder {
  * Rebuilds the decoder from the manifest and its files (role -> bytes). Sizes are checked here;
  * checksums by `verifyArtifactFiles` (async) where the bytes came over a network.
  */
-export function loadDecoder(manifest: ModelManifest, files: Map<ArtifactRole, ArrayBuffer>, itemEncoder?: ItemEncoder): LoadedDecoder {
+export function loadDecoder(
+  manifest: ModelManifest,
+  files: Map<ArtifactRole, ArrayBuffer>,
+  itemEncoder?: ItemEncoder,
+): LoadedDecoder {
   const section = decoderSection(manifest);
   const need = (role: ArtifactRole): ArrayBuffer => {
     const entry = manifest.files.find((f) => f.role === role);
     const bytes = files.get(role);
     if (!entry || !bytes) throw new Error(`model artifacts: missing the ${role} file`);
-    if (bytes.byteLength !== entry.bytes) throw new Error(`model artifacts: ${entry.path} has ${bytes.byteLength} bytes, manifest says ${entry.bytes}`);
+    if (bytes.byteLength !== entry.bytes)
+      throw new Error(`model artifacts: ${entry.path} has ${bytes.byteLength} bytes, manifest says ${entry.bytes}`);
     return bytes;
   };
   const params = unpackTensors(manifest.tensors, need('weights'));
@@ -141,13 +164,17 @@ export function loadDecoder(manifest: ModelManifest, files: Map<ArtifactRole, Ar
     prefixMem?.dispose();
   };
   try {
-    const table = readTensorValues({ name: 'item-embeddings', dtype: 'float32', shape: [itemCount, dim], byteOffset: 0 }, need('item-embeddings'));
+    const table = readTensorValues(
+      { name: 'item-embeddings', dtype: 'float32', shape: [itemCount, dim], byteOffset: 0 },
+      need('item-embeddings'),
+    );
     itemEmbeddings = tf.tensor2d(table as Float32Array, [itemCount, dim]);
     let encoder = itemEncoder;
     if (section.decoder.usePrefixMem && !encoder) {
       if (!section.prefixMem) throw new Error('model artifacts: usePrefixMem is set but model.prefixMem is missing');
       const sid = deserializeSidArtifacts(need('sid-codes'));
-      if (sid.table.items !== itemCount) throw new Error(`model artifacts: SID table has ${sid.table.items} items, the model ${itemCount}`);
+      if (sid.table.items !== itemCount)
+        throw new Error(`model artifacts: SID table has ${sid.table.items} items, the model ${itemCount}`);
       prefixMem = new PrefixMem(section.prefixMem, 0);
       sidEncoder = new PrefixMemItemEncoder(prefixMem, sid.table);
       sidEncoder.assignFrom(params);

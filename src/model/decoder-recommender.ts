@@ -12,12 +12,21 @@ import type { Recommender, UserHistory } from '../eval/evaluate.ts';
 import { TIME_FEATURES, writeTimeFeatures, type Decoder, type TokenBatch } from './decoder.ts';
 
 /** Builds a left-padded batch from histories (their last maxLen events); also returns each row's last slot. */
-export function historyBatch(histories: UserHistory[], maxLen: number, timeFeatures: boolean): { tokens: TokenBatch; lastSlots: Int32Array } {
+export function historyBatch(
+  histories: UserHistory[],
+  maxLen: number,
+  timeFeatures: boolean,
+): { tokens: TokenBatch; lastSlots: Int32Array } {
   const B = histories.length;
   const L = Math.max(1, Math.min(maxLen, Math.max(...histories.map((h) => h.items.length))));
   const tokens: TokenBatch = {
-    batch: B, length: L, items: new Int32Array(B * L), outcomes: new Int32Array(B * L), positions: new Int32Array(B * L),
-    valid: new Float32Array(B * L), time: new Float32Array(B * L * TIME_FEATURES),
+    batch: B,
+    length: L,
+    items: new Int32Array(B * L),
+    outcomes: new Int32Array(B * L),
+    positions: new Int32Array(B * L),
+    valid: new Float32Array(B * L),
+    time: new Float32Array(B * L * TIME_FEATURES),
   };
   const lastSlots = new Int32Array(B);
   histories.forEach((h, b) => {
@@ -71,14 +80,22 @@ export class DecoderRecommender implements Recommender {
       const fixed = present.every((h) => h.outcome !== undefined);
       if (!c.outcomeConditioning || fixed) {
         const outcomes = Int32Array.from(present, (h) => h.outcome ?? 0);
-        const q = this.decoder.queries(hidden, tf.tensor1d(outcomes, 'int32'), tf.fill([n], this.horizon, 'int32') as tf.Tensor1D); // [n, d]
+        const q = this.decoder.queries(
+          hidden,
+          tf.tensor1d(outcomes, 'int32'),
+          tf.fill([n], this.horizon, 'int32') as tf.Tensor1D,
+        ); // [n, d]
         return tf.matMul(q, tableT); // [n, I]
       }
       // Mixture over outcomes: log sum_o prior_o exp(cos_o / T), O queries per history.
       const O = c.outcomeCount;
       const hiddenRep = tf.reshape(tf.tile(hidden, [1, O]), [n * O, -1]) as tf.Tensor2D; // [n*O, d], row b*O+o
       const outcomes = Int32Array.from({ length: n * O }, (_, r) => r % O);
-      const q = this.decoder.queries(hiddenRep, tf.tensor1d(outcomes, 'int32'), tf.fill([n * O], this.horizon, 'int32') as tf.Tensor1D);
+      const q = this.decoder.queries(
+        hiddenRep,
+        tf.tensor1d(outcomes, 'int32'),
+        tf.fill([n * O], this.horizon, 'int32') as tf.Tensor1D,
+      );
       const logits = tf.reshape(tf.div(tf.matMul(q, tableT), c.temperature), [n, O, I]); // [n, O, I]
       const logPrior = tf.reshape(tf.log(tf.tensor1d(this.outcomePrior.map((p) => Math.max(p, 1e-9)))), [1, O, 1]);
       return tf.logSumExp(tf.add(logits, logPrior), 1); // [n, I]
@@ -93,9 +110,10 @@ export class DecoderRecommender implements Recommender {
 export function outcomeFrequencies(sequences: { outcomes: Uint8Array }[], outcomeCount: number): number[] {
   const counts = new Array<number>(outcomeCount).fill(0);
   let total = 0;
-  for (const s of sequences) for (const o of s.outcomes) {
-    counts[o]!++;
-    total++;
-  }
+  for (const s of sequences)
+    for (const o of s.outcomes) {
+      counts[o]!++;
+      total++;
+    }
   return counts.map((c) => (total > 0 ? c / total : 1 / outcomeCount));
 }

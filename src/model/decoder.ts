@@ -75,7 +75,9 @@ export interface DecoderConfig {
 }
 
 /** Defaults: HSTU's ML-1M SASRec configuration with PinRec's extras switched on. */
-export function defaultDecoderConfig(overrides: Partial<DecoderConfig> & { itemCount: number; outcomeCount: number }): DecoderConfig {
+export function defaultDecoderConfig(
+  overrides: Partial<DecoderConfig> & { itemCount: number; outcomeCount: number },
+): DecoderConfig {
   const dim = overrides.dim ?? 50;
   return {
     dim,
@@ -98,18 +100,31 @@ export function defaultDecoderConfig(overrides: Partial<DecoderConfig> & { itemC
 
 /** Checks a config (from a CLI or a manifest) and throws a clear error on nonsense. */
 export function validateDecoderConfig(config: DecoderConfig): void {
-  const positive: (keyof DecoderConfig)[] = ['itemCount', 'dim', 'blocks', 'heads', 'ffnDim', 'maxLen', 'outcomeCount', 'headDim'];
+  const positive: (keyof DecoderConfig)[] = [
+    'itemCount',
+    'dim',
+    'blocks',
+    'heads',
+    'ffnDim',
+    'maxLen',
+    'outcomeCount',
+    'headDim',
+  ];
   for (const key of positive) {
     const value = config[key];
-    if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) throw new Error(`decoder config: ${key} must be a positive integer, got ${String(value)}`);
+    if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0)
+      throw new Error(`decoder config: ${key} must be a positive integer, got ${String(value)}`);
   }
-  if (config.dim % config.heads !== 0) throw new Error(`decoder config: dim ${config.dim} is not divisible by heads ${config.heads}`);
+  if (config.dim % config.heads !== 0)
+    throw new Error(`decoder config: dim ${config.dim} is not divisible by heads ${config.heads}`);
   if (!(config.temperature > 0)) throw new Error('decoder config: temperature must be > 0');
   if (!(config.dropout >= 0 && config.dropout < 1)) throw new Error('decoder config: dropout must be in [0, 1)');
-  if (!config.useIdEmbedding && !config.usePrefixMem) throw new Error('decoder config: needs an ID embedding, PrefixMem, or both');
+  if (!config.useIdEmbedding && !config.usePrefixMem)
+    throw new Error('decoder config: needs an ID embedding, PrefixMem, or both');
   if (config.horizons.length === 0) throw new Error('decoder config: at least one horizon');
   for (const h of config.horizons) {
-    if (!(Number.isInteger(h.from) && Number.isInteger(h.to) && h.from >= 1 && h.to >= h.from)) throw new Error(`decoder config: bad horizon ${JSON.stringify(h)}`);
+    if (!(Number.isInteger(h.from) && Number.isInteger(h.to) && h.from >= 1 && h.to >= h.from))
+      throw new Error(`decoder config: bad horizon ${JSON.stringify(h)}`);
   }
 }
 
@@ -142,12 +157,18 @@ export function parameterShapes(config: DecoderConfig): [string, number[]][] {
   for (let i = 0; i < config.blocks; i++) {
     const p = `blocks.${i}`;
     shapes.push(
-      [`${p}.ln1.gamma`, [d]], [`${p}.ln1.beta`, [d]],
-      [`${p}.attn.qkv.kernel`, [d, 3 * d]], [`${p}.attn.qkv.bias`, [3 * d]],
-      [`${p}.attn.out.kernel`, [d, d]], [`${p}.attn.out.bias`, [d]],
-      [`${p}.ln2.gamma`, [d]], [`${p}.ln2.beta`, [d]],
-      [`${p}.ffn.in.kernel`, [d, config.ffnDim]], [`${p}.ffn.in.bias`, [config.ffnDim]],
-      [`${p}.ffn.out.kernel`, [config.ffnDim, d]], [`${p}.ffn.out.bias`, [d]],
+      [`${p}.ln1.gamma`, [d]],
+      [`${p}.ln1.beta`, [d]],
+      [`${p}.attn.qkv.kernel`, [d, 3 * d]],
+      [`${p}.attn.qkv.bias`, [3 * d]],
+      [`${p}.attn.out.kernel`, [d, d]],
+      [`${p}.attn.out.bias`, [d]],
+      [`${p}.ln2.gamma`, [d]],
+      [`${p}.ln2.beta`, [d]],
+      [`${p}.ffn.in.kernel`, [d, config.ffnDim]],
+      [`${p}.ffn.in.bias`, [config.ffnDim]],
+      [`${p}.ffn.out.kernel`, [config.ffnDim, d]],
+      [`${p}.ffn.out.bias`, [d]],
     );
   }
   shapes.push(['final_ln.gamma', [d]], ['final_ln.beta', [d]]);
@@ -155,8 +176,10 @@ export function parameterShapes(config: DecoderConfig): [string, number[]][] {
   shapes.push(
     ['head.outcome', [outcomeRows, d]],
     ['head.horizon', [config.horizons.length, d]],
-    ['head.in.kernel', [3 * d, config.headDim]], ['head.in.bias', [config.headDim]],
-    ['head.out.kernel', [config.headDim, d]], ['head.out.bias', [d]],
+    ['head.in.kernel', [3 * d, config.headDim]],
+    ['head.in.bias', [config.headDim]],
+    ['head.out.kernel', [config.headDim, d]],
+    ['head.out.bias', [d]],
   );
   return shapes;
 }
@@ -280,8 +303,8 @@ export function writeTimeFeatures(time: number, previousTime: number, out: Float
     out.fill(0, offset, offset + TIME_FEATURES);
     return;
   }
-  const hour = ((time / 3600) % 24 + 24) % 24; // hour of day, UTC
-  const weekday = ((time / 86400 + 4) % 7 + 7) % 7; // 1970-01-01 was a Thursday (4)
+  const hour = (((time / 3600) % 24) + 24) % 24; // hour of day, UTC
+  const weekday = (((time / 86400 + 4) % 7) + 7) % 7; // 1970-01-01 was a Thursday (4)
   const gapHours = Number.isFinite(previousTime) ? Math.max(0, time - previousTime) / 3600 : 0;
   out[offset] = Math.sin((2 * Math.PI * hour) / 24);
   out[offset + 1] = Math.cos((2 * Math.PI * hour) / 24);
@@ -334,7 +357,8 @@ export class Decoder {
     for (const [name, shape] of parameterShapes(config)) {
       const p = params.get(name);
       if (!p) throw new Error(`decoder: missing parameter ${name}`);
-      if (p.shape.join(',') !== shape.join(',')) throw new Error(`decoder: parameter ${name} has shape [${p.shape}], expected [${shape}]`);
+      if (p.shape.join(',') !== shape.join(','))
+        throw new Error(`decoder: parameter ${name} has shape [${p.shape}], expected [${shape}]`);
     }
   }
 
@@ -366,7 +390,13 @@ export class Decoder {
   }
 
   /** Token embeddings of n slots: item * sqrt(d) + position + outcome + time. -> [n, d]. */
-  embedTokens(items: tf.Tensor1D, outcomes: tf.Tensor1D, positions: tf.Tensor1D, time: tf.Tensor2D, training: boolean): tf.Tensor2D {
+  embedTokens(
+    items: tf.Tensor1D,
+    outcomes: tf.Tensor1D,
+    positions: tf.Tensor1D,
+    time: tf.Tensor2D,
+    training: boolean,
+  ): tf.Tensor2D {
     return tf.tidy(() => {
       const c = this.config;
       let x = tf.mul(this.itemRepresentation(items), Math.sqrt(c.dim)) as tf.Tensor2D; // [n, d]
@@ -434,8 +464,11 @@ export class Decoder {
     return tf.tidy(() => {
       const { batch: B, length: L } = batch;
       let x = this.embedTokens(
-        tf.tensor1d(batch.items, 'int32'), tf.tensor1d(batch.outcomes, 'int32'), tf.tensor1d(batch.positions, 'int32'),
-        tf.tensor2d(batch.time, [B * L, TIME_FEATURES]), training,
+        tf.tensor1d(batch.items, 'int32'),
+        tf.tensor1d(batch.outcomes, 'int32'),
+        tf.tensor1d(batch.positions, 'int32'),
+        tf.tensor2d(batch.time, [B * L, TIME_FEATURES]),
+        training,
       ); // [B*L, d]
       const maskHost = new Float32Array(B * L * L);
       for (let b = 0; b < B; b++) {
@@ -455,15 +488,22 @@ export class Decoder {
    * final hidden states [T, d] and the caches extended to S+T (the old cache tensors are not disposed).
    */
   forwardIncremental(
-    items: Int32Array, outcomes: Int32Array, positions: Int32Array, time: Float32Array, caches: LayerCache[] | null,
+    items: Int32Array,
+    outcomes: Int32Array,
+    positions: Int32Array,
+    time: Float32Array,
+    caches: LayerCache[] | null,
   ): { hidden: tf.Tensor2D; caches: LayerCache[] } {
     const T = items.length;
     const S = caches ? caches[0]!.keys.shape[0] : 0;
     const newCaches: LayerCache[] = [];
     const hidden = tf.tidy(() => {
       let x: tf.Tensor2D = this.embedTokens(
-        tf.tensor1d(items, 'int32'), tf.tensor1d(outcomes, 'int32'), tf.tensor1d(positions, 'int32'),
-        tf.tensor2d(time, [T, TIME_FEATURES]), false,
+        tf.tensor1d(items, 'int32'),
+        tf.tensor1d(outcomes, 'int32'),
+        tf.tensor1d(positions, 'int32'),
+        tf.tensor2d(time, [T, TIME_FEATURES]),
+        false,
       ); // [T, d]
       const maskHost = new Float32Array(T * (S + T));
       for (let i = 0; i < T; i++) for (let j = S + i + 1; j < S + T; j++) maskHost[i * (S + T) + j] = MASKED;
@@ -479,7 +519,10 @@ export class Decoder {
         const a = dense(this.attend(q!, k, v, mask), p('attn.out.kernel'), p('attn.out.bias')); // [T, d]
         const x1: tf.Tensor2D = tf.add(x, a);
         const h2 = layerNorm(x1, p('ln2.gamma'), p('ln2.beta'));
-        x = tf.add(x1, dense(tf.relu(dense(h2, p('ffn.in.kernel'), p('ffn.in.bias'))), p('ffn.out.kernel'), p('ffn.out.bias'))) as tf.Tensor2D;
+        x = tf.add(
+          x1,
+          dense(tf.relu(dense(h2, p('ffn.in.kernel'), p('ffn.in.bias'))), p('ffn.out.kernel'), p('ffn.out.bias')),
+        ) as tf.Tensor2D;
       }
       return layerNorm(x, this.p('final_ln.gamma'), this.p('final_ln.beta')); // [T, d]
     });
@@ -497,7 +540,11 @@ export class Decoder {
       const o = tf.gather(this.p('head.outcome'), outcomeRows) as tf.Tensor2D; // [n, d]
       const z = tf.gather(this.p('head.horizon'), horizons) as tf.Tensor2D; // [n, d]
       const input = tf.concat([hidden, o, z], 1) as tf.Tensor2D; // [n, 3d]
-      const mlp = dense(tf.relu(dense(input, this.p('head.in.kernel'), this.p('head.in.bias'))), this.p('head.out.kernel'), this.p('head.out.bias')); // [n, d]
+      const mlp = dense(
+        tf.relu(dense(input, this.p('head.in.kernel'), this.p('head.in.bias'))),
+        this.p('head.out.kernel'),
+        this.p('head.out.bias'),
+      ); // [n, d]
       return l2Normalize(tf.add(hidden, mlp) as tf.Tensor2D); // [n, d]
     });
   }

@@ -34,9 +34,13 @@ export class PrefixMemItemEncoder implements ItemEncoder {
   private readonly codes: tf.Tensor2D; // int32 [items, sidLength]
   private readonly hashRows: tf.Tensor3D; // int32 [items, sidLength, slots]
 
-  constructor(readonly prefixMem: PrefixMem, readonly table: SidTable) {
+  constructor(
+    readonly prefixMem: PrefixMem,
+    readonly table: SidTable,
+  ) {
     const cfg = prefixMem.config;
-    if (cfg.levels !== table.sidLength) throw new Error(`PrefixMem embeds ${cfg.levels} positions but SIDs have ${table.sidLength}`);
+    if (cfg.levels !== table.sidLength)
+      throw new Error(`PrefixMem embeds ${cfg.levels} positions but SIDs have ${table.sidLength}`);
     const codes = Int32Array.from(table.codes);
     const hash = prefixHashIndices(codes, table.items, table.sidLength, table.sidLength, prefixHashConfigOf(cfg));
     this.codes = tf.tensor2d(codes, [table.items, table.sidLength], 'int32');
@@ -45,7 +49,9 @@ export class PrefixMemItemEncoder implements ItemEncoder {
 
   /** items int32 [n] -> [n, dim]. */
   embedItems(items: tf.Tensor1D): tf.Tensor2D {
-    return tf.tidy(() => this.prefixMem.embedItems(tf.gather(this.codes, items) as tf.Tensor2D, tf.gather(this.hashRows, items) as tf.Tensor3D));
+    return tf.tidy(() =>
+      this.prefixMem.embedItems(tf.gather(this.codes, items) as tf.Tensor2D, tf.gather(this.hashRows, items) as tf.Tensor3D),
+    );
   }
 
   /** PrefixMem's variables without their `prefixmem.` prefix (the trainer and artifacts add it). */
@@ -60,7 +66,8 @@ export class PrefixMemItemEncoder implements ItemEncoder {
     for (const [name, v] of this.prefixMem.variables) {
       const value = params.get(name);
       if (!value) throw new Error(`model artifacts: missing PrefixMem tensor ${name}`);
-      if (value.shape.join(',') !== v.shape.join(',')) throw new Error(`model artifacts: ${name} has shape [${value.shape}], expected [${v.shape}]`);
+      if (value.shape.join(',') !== v.shape.join(','))
+        throw new Error(`model artifacts: ${name} has shape [${value.shape}], expected [${v.shape}]`);
       v.assign(value);
     }
   }

@@ -76,7 +76,13 @@ export class PrefixMem {
     this.slots = config.ngramOrders.length * config.hashHeads;
     this.variables = new Map();
     const add = (name: string, shape: number[], std: number, offset: number): tf.Variable => {
-      const variable = tf.tidy(() => tf.variable(tf.randomNormal(shape, 0, std, 'float32', seed * 7919 + offset), true, `prefixmem.${name}.${seed}.${uniqueSuffix++}`));
+      const variable = tf.tidy(() =>
+        tf.variable(
+          tf.randomNormal(shape, 0, std, 'float32', seed * 7919 + offset),
+          true,
+          `prefixmem.${name}.${seed}.${uniqueSuffix++}`,
+        ),
+      );
       this.variables.set(`prefixmem.${name}`, variable);
       return variable;
     };
@@ -95,9 +101,14 @@ export class PrefixMem {
   embedLevels(codes: tf.Tensor2D, hashIndices: tf.Tensor3D): tf.Tensor3D {
     return tf.tidy(() => {
       const [n, positions] = codes.shape;
-      if (positions > this.config.levels) throw new Error(`PrefixMem embeds at most ${this.config.levels} positions, got ${positions}`);
+      if (positions > this.config.levels)
+        throw new Error(`PrefixMem embeds at most ${this.config.levels} positions, got ${positions}`);
       const { codebookSize, dim, memDim } = this.config;
-      const levelOffsets = tf.tensor2d(Array.from({ length: positions }, (_, l) => l * codebookSize), [1, positions], 'int32');
+      const levelOffsets = tf.tensor2d(
+        Array.from({ length: positions }, (_, l) => l * codebookSize),
+        [1, positions],
+        'int32',
+      );
       // Clamp: a cold item added after training can carry a disambiguation code past the trained
       // range; it then shares the last trained row instead of reading another level's rows.
       const clamped = tf.minimum(codes, tf.scalar(codebookSize - 1, 'int32'));
@@ -117,7 +128,8 @@ export class PrefixMem {
   embedItems(codes: tf.Tensor2D, hashIndices: tf.Tensor3D): tf.Tensor2D {
     return tf.tidy(() => {
       const [n, positions] = codes.shape;
-      if (positions !== this.config.levels) throw new Error(`embedItems needs all ${this.config.levels} SID positions, got ${positions}`);
+      if (positions !== this.config.levels)
+        throw new Error(`embedItems needs all ${this.config.levels} SID positions, got ${positions}`);
       const levels = this.embedLevels(codes, hashIndices); // [n, L, dim]
       const flat = tf.reshape(levels, [n, positions * this.config.dim]); // [n, L*dim]
       return tf.matMul(flat, this.levelCombine); // [n, dim]

@@ -63,7 +63,10 @@ export class DecoderRuntime {
   readonly maxLen: number;
   private readonly decoder: Decoder;
 
-  private constructor(private readonly loaded: LoadedDecoder, manifest: ModelManifest) {
+  private constructor(
+    private readonly loaded: LoadedDecoder,
+    manifest: ModelManifest,
+  ) {
     this.decoder = loaded.decoder;
     this.itemEmbeddings = loaded.itemEmbeddings;
     this.itemCount = manifest.itemCount;
@@ -81,8 +84,10 @@ export class DecoderRuntime {
 
   private checkEvents(events: HistoryEvent[]): void {
     for (const e of events) {
-      if (!Number.isInteger(e.item) || e.item < 0 || e.item >= this.itemCount) throw new RangeError(`history item ${e.item} is outside 0..${this.itemCount - 1}`);
-      if (!Number.isInteger(e.outcome) || e.outcome < 0 || e.outcome >= this.outcomes.length) throw new RangeError(`history outcome ${e.outcome} is outside 0..${this.outcomes.length - 1}`);
+      if (!Number.isInteger(e.item) || e.item < 0 || e.item >= this.itemCount)
+        throw new RangeError(`history item ${e.item} is outside 0..${this.itemCount - 1}`);
+      if (!Number.isInteger(e.outcome) || e.outcome < 0 || e.outcome >= this.outcomes.length)
+        throw new RangeError(`history outcome ${e.outcome} is outside 0..${this.outcomes.length - 1}`);
     }
   }
 
@@ -140,16 +145,24 @@ export class DecoderRuntime {
     const s = this.own(session);
     if (!s.last) throw new Error('queries: the session has no events yet');
     for (const r of requests) {
-      if (!Number.isInteger(r.outcome) || r.outcome < 0 || r.outcome >= this.outcomes.length) throw new RangeError(`request outcome ${r.outcome} is outside 0..${this.outcomes.length - 1}`);
-      if (!Number.isInteger(r.horizon) || r.horizon < 0 || r.horizon >= this.horizons.length) throw new RangeError(`request horizon ${r.horizon} is outside 0..${this.horizons.length - 1}`);
+      if (!Number.isInteger(r.outcome) || r.outcome < 0 || r.outcome >= this.outcomes.length)
+        throw new RangeError(`request outcome ${r.outcome} is outside 0..${this.outcomes.length - 1}`);
+      if (!Number.isInteger(r.horizon) || r.horizon < 0 || r.horizon >= this.horizons.length)
+        throw new RangeError(`request horizon ${r.horizon} is outside 0..${this.horizons.length - 1}`);
     }
     const last = s.last;
     return tf.tidy(() => {
       const hidden = tf.tile(last, [requests.length, 1]) as tf.Tensor2D; // [R, d]
       return this.decoder.queries(
         hidden,
-        tf.tensor1d(Int32Array.from(requests, (r) => r.outcome), 'int32'),
-        tf.tensor1d(Int32Array.from(requests, (r) => r.horizon), 'int32'),
+        tf.tensor1d(
+          Int32Array.from(requests, (r) => r.outcome),
+          'int32',
+        ),
+        tf.tensor1d(
+          Int32Array.from(requests, (r) => r.horizon),
+          'int32',
+        ),
       ); // [R, d]
     });
   }
@@ -160,9 +173,14 @@ export class DecoderRuntime {
     const session = new CachedSession();
     const kept = history.slice(Math.max(0, history.length - this.maxLen));
     const time = new Float32Array(kept.length * TIME_FEATURES);
-    if (this.decoder.config.timeFeatures) kept.forEach((e, i) => writeTimeFeatures(e.time, i > 0 ? kept[i - 1]!.time : Number.NaN, time, i * TIME_FEATURES));
+    if (this.decoder.config.timeFeatures)
+      kept.forEach((e, i) => writeTimeFeatures(e.time, i > 0 ? kept[i - 1]!.time : Number.NaN, time, i * TIME_FEATURES));
     const { hidden, caches } = this.decoder.forwardIncremental(
-      Int32Array.from(kept, (e) => e.item), Int32Array.from(kept, (e) => e.outcome), Int32Array.from(kept, (_, i) => i), time, null,
+      Int32Array.from(kept, (e) => e.item),
+      Int32Array.from(kept, (e) => e.outcome),
+      Int32Array.from(kept, (_, i) => i),
+      time,
+      null,
     );
     session.caches = caches;
     session.dispose();

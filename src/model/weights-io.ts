@@ -33,7 +33,9 @@ export function packTensors(tensors: HostTensor[]): { entries: TensorEntry[]; by
     offset += Math.ceil(t.data.byteLength / 4) * 4;
   }
   const bytes = new Uint8Array(offset);
-  tensors.forEach((t, i) => bytes.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), entries[i]!.byteOffset));
+  tensors.forEach((t, i) =>
+    bytes.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), entries[i]!.byteOffset),
+  );
   return { entries, bytes };
 }
 
@@ -46,10 +48,14 @@ export function readTensorValues(entry: TensorEntry, buffer: ArrayBuffer): Float
   }
   const slice = buffer.slice(entry.byteOffset, end);
   switch (entry.dtype) {
-    case 'float32': return new Float32Array(slice);
-    case 'int32': return new Int32Array(slice);
-    case 'uint16': return new Uint16Array(slice);
-    case 'uint8': return new Uint8Array(slice);
+    case 'float32':
+      return new Float32Array(slice);
+    case 'int32':
+      return new Int32Array(slice);
+    case 'uint16':
+      return new Uint16Array(slice);
+    case 'uint8':
+      return new Uint8Array(slice);
   }
 }
 

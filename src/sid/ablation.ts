@@ -18,7 +18,14 @@ import { leaveOneOutSplit } from '../data/splits.ts';
 import type { Dataset } from '../data/types.ts';
 import { pretrainPrefixMem } from './pretrain.ts';
 import { SeededRng } from './rng.ts';
-import { ExampleSampler, SidPredictor, prefixMemConfigFor, trainSidPredictor, type SidExample, type SidTaskConfig } from './sid-task.ts';
+import {
+  ExampleSampler,
+  SidPredictor,
+  prefixMemConfigFor,
+  trainSidPredictor,
+  type SidExample,
+  type SidTaskConfig,
+} from './sid-task.ts';
 import type { SidTable } from './sid-table.ts';
 import type { SidTrie } from './trie.ts';
 
@@ -69,20 +76,33 @@ export function runSidAblation(
     { name: 'plain-sum', usePrefixMem: false, pretrain: false, context: 'sum' },
     { name: 'prefixmem', usePrefixMem: true, pretrain: false, context: 'last' },
   ];
-  if (config.pretrainSteps > 0) variants.push({ name: 'prefixmem+pretrain', usePrefixMem: true, pretrain: true, context: 'last' });
+  if (config.pretrainSteps > 0)
+    variants.push({ name: 'prefixmem+pretrain', usePrefixMem: true, pretrain: true, context: 'last' });
   const results: SidVariantResult[] = [];
   let trainExamples = 0;
   for (const v of variants) {
-    const model = new SidPredictor(table, prefixMemConfigFor(table, { usePrefixMem: v.usePrefixMem }), { ...config.task, context: v.context });
+    const model = new SidPredictor(table, prefixMemConfigFor(table, { usePrefixMem: v.usePrefixMem }), {
+      ...config.task,
+      context: v.context,
+    });
     const sampler = new ExampleSampler(train, config.task.seed);
     trainExamples = sampler.size;
     let t = performance.now();
     if (v.pretrain) {
-      pretrainPrefixMem(model.mem, table, { steps: config.pretrainSteps, batchSize: 512, learningRate: config.task.learningRate, seed: config.task.seed }, (step, loss) =>
-        log(`  [${v.name}] pretrain step ${step}: loss ${loss.toFixed(4)}`),
+      pretrainPrefixMem(
+        model.mem,
+        table,
+        { steps: config.pretrainSteps, batchSize: 512, learningRate: config.task.learningRate, seed: config.task.seed },
+        (step, loss) => log(`  [${v.name}] pretrain step ${step}: loss ${loss.toFixed(4)}`),
       );
     }
-    const losses = trainSidPredictor(model, sampler, config.steps, (step, loss) => log(`  [${v.name}] step ${step}: loss ${loss.toFixed(4)}`), Math.max(1, Math.floor(config.steps / 10)));
+    const losses = trainSidPredictor(
+      model,
+      sampler,
+      config.steps,
+      (step, loss) => log(`  [${v.name}] step ${step}: loss ${loss.toFixed(4)}`),
+      Math.max(1, Math.floor(config.steps / 10)),
+    );
     const trainSeconds = (performance.now() - t) / 1000;
     t = performance.now();
     const correct = model.teacherForcedCorrect(examples);
@@ -91,7 +111,11 @@ export function runSidAblation(
     const chunk = 32;
     for (let s = 0; s < examples.length; s += chunk) {
       const part = examples.slice(s, s + chunk);
-      const ranked = model.generate(trie, part.map((e) => e.history), config.beamWidth);
+      const ranked = model.generate(
+        trie,
+        part.map((e) => e.history),
+        config.beamWidth,
+      );
       part.forEach((e, i) => {
         const pos = ranked[i]!.indexOf(e.target);
         if (pos >= 0 && pos < 10) hit10++;
@@ -109,7 +133,9 @@ export function runSidAblation(
       recallAt100: hit100 / examples.length,
       evalSeconds: (performance.now() - t) / 1000,
     };
-    log(`  [${v.name}] acc per position ${result.accuracy.map((a) => a.toFixed(4)).join(' ')}; recall@10 ${result.recallAt10.toFixed(4)} @100 ${result.recallAt100.toFixed(4)} (train ${trainSeconds.toFixed(0)} s, eval ${result.evalSeconds.toFixed(0)} s, tensors ${tf.memory().numTensors})`);
+    log(
+      `  [${v.name}] acc per position ${result.accuracy.map((a) => a.toFixed(4)).join(' ')}; recall@10 ${result.recallAt10.toFixed(4)} @100 ${result.recallAt100.toFixed(4)} (train ${trainSeconds.toFixed(0)} s, eval ${result.evalSeconds.toFixed(0)} s, tensors ${tf.memory().numTensors})`,
+    );
     results.push(result);
     onResult(result, examples.length, trainExamples);
     model.dispose();

@@ -41,7 +41,12 @@ export function constrainedBeamSearch(trie: SidTrie, score: BeamScorer, beamWidt
 }
 
 /** Beam search for `queries` queries at once; returns, per query, up to `beamWidth` items, best first. */
-export function constrainedBeamSearchBatch(trie: SidTrie, queries: number, score: BatchBeamScorer, beamWidth: number): BeamHit[][] {
+export function constrainedBeamSearchBatch(
+  trie: SidTrie,
+  queries: number,
+  score: BatchBeamScorer,
+  beamWidth: number,
+): BeamHit[][] {
   if (!(beamWidth >= 1)) throw new Error('beamWidth must be at least 1');
   let beams: Beam[][] = Array.from({ length: queries }, () => [{ node: 0, prefix: new Int32Array(0), score: 0 }]);
   for (let level = 0; level < trie.depth; level++) {
@@ -55,7 +60,8 @@ export function constrainedBeamSearchBatch(trie: SidTrie, queries: number, score
     });
     if (flat.length === 0) break;
     const logProbs = score(Int32Array.from(owner), flat, level);
-    if (logProbs.length % flat.length !== 0) throw new Error(`scorer returned ${logProbs.length} values for ${flat.length} beams`);
+    if (logProbs.length % flat.length !== 0)
+      throw new Error(`scorer returned ${logProbs.length} values for ${flat.length} beams`);
     const vocab = logProbs.length / flat.length;
     let row = 0;
     beams = beams.map((list) => {
@@ -66,7 +72,13 @@ export function constrainedBeamSearchBatch(trie: SidTrie, queries: number, score
           const code = trie.childCode[e]!;
           if (code >= vocab) throw new Error(`scorer vocab ${vocab} at level ${level} does not cover code ${code}`);
           const s = beam.score + logProbs[base + code]!;
-          candidates.push({ beam, code, child: trie.childNode[e]!, score: Number.isNaN(s) ? -Infinity : s, order: candidates.length });
+          candidates.push({
+            beam,
+            code,
+            child: trie.childNode[e]!,
+            score: Number.isNaN(s) ? -Infinity : s,
+            order: candidates.length,
+          });
         }
       }
       candidates.sort((a, b) => b.score - a.score || a.order - b.order);

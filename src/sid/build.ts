@@ -86,7 +86,16 @@ export function buildSemanticIds(dataset: Dataset, config: SidBuildConfig): SidB
   const { table, stats } = buildSidTable(quantization.codes, n, config.levels, config.codebookSize);
   const trie = buildTrie(table);
   const tablesMs = performance.now() - t;
-  return { dataset: dataset.name, config, itemVectors, quantization, table, trie, disambiguation: stats, timingsMs: { vectors: vectorsMs, quantization: quantMs, tables: tablesMs } };
+  return {
+    dataset: dataset.name,
+    config,
+    itemVectors,
+    quantization,
+    table,
+    trie,
+    disambiguation: stats,
+    timingsMs: { vectors: vectorsMs, quantization: quantMs, tables: tablesMs },
+  };
 }
 
 /** JSON-friendly summary of a build (what `pocketrec sids` prints and writes). */

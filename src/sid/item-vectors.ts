@@ -160,7 +160,7 @@ export function ppmiCooccurrence(trainSequences: ArrayLike<Int32Array>, numItems
   const rowStart = new Int32Array(numItems + 1);
   const columnsList: number[] = [];
   const countsList: number[] = [];
-  for (let p = 0; p < sorted.length; ) {
+  for (let p = 0; p < sorted.length;) {
     const key = sorted[p]!;
     let q = p;
     while (q < sorted.length && sorted[q] === key) q++;
@@ -189,7 +189,7 @@ export function ppmiCooccurrence(trainSequences: ArrayLike<Int32Array>, numItems
   for (let i = 0; i < numItems; i++) {
     for (let p = rowStart[i]!; p < rowStart[i + 1]!; p++) {
       const j = columns[p]!;
-      const pmi = Math.log((counts[p]! / total) / ((rowSum[i]! / total) * (smoothed[j]! / smoothedTotal)));
+      const pmi = Math.log(counts[p]! / total / ((rowSum[i]! / total) * (smoothed[j]! / smoothedTotal)));
       values[p] = Math.max(0, pmi);
     }
   }
@@ -272,7 +272,10 @@ export function buildItemVectors(
   let contentModel: ContentVectorizer | undefined;
   if (config.content > 0) {
     contentModel = fitContentVectorizer(catalog, config.dim, config.seed);
-    blocks.push({ part: { name: 'content', offset, width: config.dim, weight: config.content }, data: contentVectors(catalog, contentModel) });
+    blocks.push({
+      part: { name: 'content', offset, width: config.dim, weight: config.content },
+      data: contentVectors(catalog, contentModel),
+    });
     offset += config.dim;
   }
   if (config.collaborative > 0) {

@@ -52,19 +52,26 @@ export function pretrainPrefixMem(
       for (let l = 0; l < positions; l++) codes[b * positions + l] = table.codes[item * positions + l]!;
       rows.set(hash.subarray(item * positions * slots, (item + 1) * positions * slots), b * positions * slots);
     }
-    const loss = optimizer.minimize(() => {
-      const codesT = tf.tensor2d(codes, [n, positions], 'int32');
-      const levels = mem.embedLevels(codesT, tf.tensor3d(rows, [n, positions, slots], 'int32'));
-      const dim = levels.shape[2];
-      const query = tf.ones([n, 1]) as tf.Tensor2D;
-      let total: tf.Scalar = tf.scalar(0);
-      for (let l = 1; l < positions; l++) {
-        const context = tf.reshape(tf.slice(levels, [0, l - 1, 0], [n, 1, dim]), [n, dim]) as tf.Tensor2D;
-        const targets = tf.tensor1d(Int32Array.from({ length: n }, (_, b) => codes[b * positions + l]!), 'int32');
-        total = tf.add(total, crossEntropy(head.logits(query, context, l), targets));
-      }
-      return total;
-    }, true, vars)!;
+    const loss = optimizer.minimize(
+      () => {
+        const codesT = tf.tensor2d(codes, [n, positions], 'int32');
+        const levels = mem.embedLevels(codesT, tf.tensor3d(rows, [n, positions, slots], 'int32'));
+        const dim = levels.shape[2];
+        const query = tf.ones([n, 1]) as tf.Tensor2D;
+        let total: tf.Scalar = tf.scalar(0);
+        for (let l = 1; l < positions; l++) {
+          const context = tf.reshape(tf.slice(levels, [0, l - 1, 0], [n, 1, dim]), [n, dim]) as tf.Tensor2D;
+          const targets = tf.tensor1d(
+            Int32Array.from({ length: n }, (_, b) => codes[b * positions + l]!),
+            'int32',
+          );
+          total = tf.add(total, crossEntropy(head.logits(query, context, l), targets));
+        }
+        return total;
+      },
+      true,
+      vars,
+    )!;
     running += loss.dataSync()[0]!;
     loss.dispose();
     if (step % logEvery === 0 || step === config.steps) {

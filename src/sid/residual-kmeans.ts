@@ -55,7 +55,14 @@ export interface QuantizationResult {
 }
 
 /** Squared distance between a[aOff..aOff+dim) and b[bOff..], optionally over masked dims only. */
-function squaredDistance(a: ArrayLike<number>, aOff: number, b: ArrayLike<number>, bOff: number, dim: number, mask?: Uint8Array): number {
+function squaredDistance(
+  a: ArrayLike<number>,
+  aOff: number,
+  b: ArrayLike<number>,
+  bOff: number,
+  dim: number,
+  mask?: Uint8Array,
+): number {
   let sum = 0;
   if (mask) {
     for (let d = 0; d < dim; d++) if (mask[d]) sum += (a[aOff + d]! - b[bOff + d]!) ** 2;
@@ -80,7 +87,14 @@ function nearest(points: Float64Array, pOff: number, centroids: Float64Array, co
 }
 
 /** One level of k-means on `points` ([n, dim]); returns centroids [K, dim] and assignments. */
-export function kmeans(points: Float64Array, n: number, dim: number, k: number, iterations: number, rng: SeededRng): { centroids: Float64Array; assignment: Int32Array } {
+export function kmeans(
+  points: Float64Array,
+  n: number,
+  dim: number,
+  k: number,
+  iterations: number,
+  rng: SeededRng,
+): { centroids: Float64Array; assignment: Int32Array } {
   const centroids = new Float64Array(k * dim);
   const assignment = new Int32Array(n);
   const distance = new Float64Array(n);
@@ -152,7 +166,12 @@ export function kmeans(points: Float64Array, n: number, dim: number, k: number, 
 }
 
 /** Trains L levels of residual k-means on `vectors` ([n, dim]). */
-export function trainResidualQuantizer(vectors: Float32Array, n: number, dim: number, config: ResidualQuantizerConfig): QuantizationResult {
+export function trainResidualQuantizer(
+  vectors: Float32Array,
+  n: number,
+  dim: number,
+  config: ResidualQuantizerConfig,
+): QuantizationResult {
   if (vectors.length !== n * dim) throw new Error(`vectors has ${vectors.length} values, expected ${n} x ${dim}`);
   const { levels, codebookSize: k } = config;
   const rng = new SeededRng(config.seed);
@@ -178,7 +197,12 @@ export function trainResidualQuantizer(vectors: Float32Array, n: number, dim: nu
       }
       prefixKeys[i] += `${c},`;
     }
-    stats.push({ level, ...usageStats(counts, n), relativeError: totalNorm > 0 ? error / totalNorm : 0, prefixCollisionRate: collisionRate(prefixKeys) });
+    stats.push({
+      level,
+      ...usageStats(counts, n),
+      relativeError: totalNorm > 0 ? error / totalNorm : 0,
+      prefixCollisionRate: collisionRate(prefixKeys),
+    });
   }
   return { codebooks: { levels, codebookSize: k, dim, codewords }, codes, stats };
 }

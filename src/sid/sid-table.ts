@@ -42,7 +42,12 @@ export function sidOf(table: SidTable, item: number): Uint16Array {
 /**
  * Builds the table from quantization codes ([items, levels]) by appending disambiguation codes.
  */
-export function buildSidTable(codes: Int32Array, items: number, levels: number, codebookSize: number): { table: SidTable; stats: DisambiguationStats } {
+export function buildSidTable(
+  codes: Int32Array,
+  items: number,
+  levels: number,
+  codebookSize: number,
+): { table: SidTable; stats: DisambiguationStats } {
   if (codes.length !== items * levels) throw new Error(`codes has ${codes.length} values, expected ${items} x ${levels}`);
   if (codebookSize > 65536) throw new Error('codebookSize must be at most 65536 (codes are stored as uint16)');
   const sidLength = levels + 1;
@@ -77,7 +82,11 @@ export function buildSidTable(codes: Int32Array, items: number, levels: number, 
  * prefix. Returns a new table and trie; the inputs are left unchanged. The new item's index is
  * `table.items`.
  */
-export function addItem(table: SidTable, trie: SidTrie, quantCodes: ArrayLike<number>): { table: SidTable; trie: SidTrie; item: number; sid: Uint16Array } {
+export function addItem(
+  table: SidTable,
+  trie: SidTrie,
+  quantCodes: ArrayLike<number>,
+): { table: SidTable; trie: SidTrie; item: number; sid: Uint16Array } {
   if (quantCodes.length !== table.levels) throw new Error(`expected ${table.levels} codes, got ${quantCodes.length}`);
   const node = trieNode(trie, quantCodes);
   let next = 0;
@@ -92,7 +101,12 @@ export function addItem(table: SidTable, trie: SidTrie, quantCodes: ArrayLike<nu
   const codes = new Uint16Array((table.items + 1) * table.sidLength);
   codes.set(table.codes, 0);
   codes.set(sid, table.items * table.sidLength);
-  const grown: SidTable = { ...table, items: table.items + 1, disambiguationSize: Math.max(table.disambiguationSize, next + 1), codes };
+  const grown: SidTable = {
+    ...table,
+    items: table.items + 1,
+    disambiguationSize: Math.max(table.disambiguationSize, next + 1),
+    codes,
+  };
   return { table: grown, trie: buildTrie(grown), item: table.items, sid };
 }
 
@@ -124,7 +138,20 @@ export function serializeSidArtifacts(artifacts: SidArtifacts): ArrayBuffer {
   for (const s of sections) size = align4(size) + s.byteLength;
   const buffer = new ArrayBuffer(align4(size));
   const header = new DataView(buffer, 0, HEADER_WORDS * 4);
-  const fields = [SID_MAGIC, SID_FORMAT_VERSION, table.items, table.levels, table.sidLength, table.codebookSize, table.disambiguationSize, trie.nodeCount, trie.childCode.length, codebooks?.dim ?? 0, 0, 0];
+  const fields = [
+    SID_MAGIC,
+    SID_FORMAT_VERSION,
+    table.items,
+    table.levels,
+    table.sidLength,
+    table.codebookSize,
+    table.disambiguationSize,
+    trie.nodeCount,
+    trie.childCode.length,
+    codebooks?.dim ?? 0,
+    0,
+    0,
+  ];
   fields.forEach((value, i) => header.setUint32(i * 4, value, true));
   let offset = HEADER_WORDS * 4;
   const bytes = new Uint8Array(buffer);
@@ -143,7 +170,9 @@ export function deserializeSidArtifacts(buffer: ArrayBuffer): SidArtifacts {
   const field = (i: number): number => header.getUint32(i * 4, true);
   if (field(0) !== SID_MAGIC) throw new Error('not a SID artifact (bad magic)');
   if (field(1) !== SID_FORMAT_VERSION) throw new Error(`unsupported SID artifact version ${field(1)}`);
-  const [items, levels, sidLength, codebookSize, disambiguationSize, nodeCount, edges, dim] = [2, 3, 4, 5, 6, 7, 8, 9].map(field) as [number, number, number, number, number, number, number, number];
+  const [items, levels, sidLength, codebookSize, disambiguationSize, nodeCount, edges, dim] = [2, 3, 4, 5, 6, 7, 8, 9].map(
+    field,
+  ) as [number, number, number, number, number, number, number, number];
   let offset = HEADER_WORDS * 4;
   const take = <T extends ArrayBufferView>(ctor: { new (buf: ArrayBuffer): T; BYTES_PER_ELEMENT: number }, count: number): T => {
     offset = align4(offset);

@@ -41,7 +41,14 @@ export interface SidTaskConfig {
   seed: number;
 }
 
-export const DEFAULT_SID_TASK: SidTaskConfig = { historyLength: 20, hiddenDim: 128, batchSize: 256, learningRate: 3e-3, context: 'last', seed: 0 };
+export const DEFAULT_SID_TASK: SidTaskConfig = {
+  historyLength: 20,
+  hiddenDim: 128,
+  batchSize: 256,
+  learningRate: 3e-3,
+  context: 'last',
+  seed: 0,
+};
 
 /** One example: a history (oldest first) and the item that followed it. */
 export interface SidExample {
@@ -70,7 +77,9 @@ export function prefixMemConfigFor(table: SidTable, overrides: Partial<PrefixMem
  * least 2, since a one-way softmax is degenerate and TF.js' oneHot needs depth >= 2).
  */
 export function sidVocabSizes(table: SidTable): number[] {
-  return Array.from({ length: table.sidLength }, (_, l) => (l < table.levels ? table.codebookSize : Math.max(2, table.disambiguationSize)));
+  return Array.from({ length: table.sidLength }, (_, l) =>
+    l < table.levels ? table.codebookSize : Math.max(2, table.disambiguationSize),
+  );
 }
 
 /** PrefixMem + SID head + the tensors of the SID table. */
@@ -90,10 +99,17 @@ export class SidPredictor {
     this.config = config;
     this.mem = new PrefixMem(memConfig, config.seed);
     this.vocab = sidVocabSizes(table);
-    this.head = new SidHead({ vocabSizes: this.vocab, queryDim: 2 * memConfig.dim, prefixDim: memConfig.dim, hiddenDim: config.hiddenDim }, config.seed + 1);
+    this.head = new SidHead(
+      { vocabSizes: this.vocab, queryDim: 2 * memConfig.dim, prefixDim: memConfig.dim, hiddenDim: config.hiddenDim },
+      config.seed + 1,
+    );
     const slots = this.mem.slots;
     this.itemCodes = tf.tensor2d(Int32Array.from(table.codes), [table.items, table.sidLength], 'int32');
-    this.itemHash = tf.tensor3d(prefixHashIndices(table.codes, table.items, table.sidLength, table.sidLength, prefixHashConfigOf(memConfig)), [table.items, table.sidLength, slots], 'int32');
+    this.itemHash = tf.tensor3d(
+      prefixHashIndices(table.codes, table.items, table.sidLength, table.sidLength, prefixHashConfigOf(memConfig)),
+      [table.items, table.sidLength, slots],
+      'int32',
+    );
   }
 
   /** All trainable variables. */
@@ -132,7 +148,10 @@ export class SidPredictor {
         last[i] = slot(hist[hist.length - 1]!);
       });
       const items = tf.tensor1d(Int32Array.from(unique), 'int32');
-      const reps = this.mem.embedItems(tf.gather(this.itemCodes, items) as tf.Tensor2D, tf.gather(this.itemHash, items) as tf.Tensor3D); // [U, dim]
+      const reps = this.mem.embedItems(
+        tf.gather(this.itemCodes, items) as tf.Tensor2D,
+        tf.gather(this.itemHash, items) as tf.Tensor3D,
+      ); // [U, dim]
       const dim = reps.shape[1];
       const histReps = tf.reshape(tf.gather(reps, tf.tensor1d(rows, 'int32')), [n, h, dim]); // [n, h, dim]
       const mean = tf.sum(tf.mul(histReps, tf.tensor3d(weights, [n, h, 1])), 1) as tf.Tensor2D; // [n, dim]
@@ -149,7 +168,8 @@ export class SidPredictor {
     const levels = this.mem.embedLevels(codes, hash); // [n, P, dim]
     const [n, , dim] = levels.shape;
     const out: tf.Tensor2D[] = [];
-    for (let l = 0; l < this.table.sidLength; l++) out.push(this.head.logits(query, l === 0 ? null : this.prefixContext(levels, l), l));
+    for (let l = 0; l < this.table.sidLength; l++)
+      out.push(this.head.logits(query, l === 0 ? null : this.prefixContext(levels, l), l));
     return out;
   }
 
@@ -179,7 +199,10 @@ export class SidPredictor {
     for (let s = 0; s < examples.length; s += chunk) {
       const part = examples.slice(s, s + chunk);
       const preds = tf.tidy(() => {
-        const logits = this.teacherForcedLogits(this.queries(part.map((e) => e.history)), Int32Array.from(part, (e) => e.target));
+        const logits = this.teacherForcedLogits(
+          this.queries(part.map((e) => e.history)),
+          Int32Array.from(part, (e) => e.target),
+        );
         return logits.map((lg) => tf.argMax(lg, 1));
       });
       preds.forEach((p, l) => {
@@ -202,20 +225,29 @@ export class SidPredictor {
     const slots = this.mem.slots;
     const hashConfig = prefixHashConfigOf(this.mem.config);
     try {
-      const hits = constrainedBeamSearchBatch(trie, histories.length, (owner, beams, level) => tf.tidy(() => {
-        const q = tf.gather(query, tf.tensor1d(owner, 'int32')) as tf.Tensor2D;
-        let context: tf.Tensor2D | null = null;
-        if (level > 0) {
-          const n = beams.length;
-          const codes = new Int32Array(n * level);
-          beams.forEach((b, i) => codes.set(b, i * level));
-          const rows = new Int32Array(n * level * slots);
-          for (let i = 0; i < n; i++) hashPrefixRows(codes, i * level, level, hashConfig, rows, i * level * slots);
-          const levels = this.mem.embedLevels(tf.tensor2d(codes, [n, level], 'int32'), tf.tensor3d(rows, [n, level, slots], 'int32'));
-          context = this.prefixContext(levels, level);
-        }
-        return logSoftmax(this.head.logits(q, context, level)).dataSync() as Float32Array;
-      }), beamWidth);
+      const hits = constrainedBeamSearchBatch(
+        trie,
+        histories.length,
+        (owner, beams, level) =>
+          tf.tidy(() => {
+            const q = tf.gather(query, tf.tensor1d(owner, 'int32')) as tf.Tensor2D;
+            let context: tf.Tensor2D | null = null;
+            if (level > 0) {
+              const n = beams.length;
+              const codes = new Int32Array(n * level);
+              beams.forEach((b, i) => codes.set(b, i * level));
+              const rows = new Int32Array(n * level * slots);
+              for (let i = 0; i < n; i++) hashPrefixRows(codes, i * level, level, hashConfig, rows, i * level * slots);
+              const levels = this.mem.embedLevels(
+                tf.tensor2d(codes, [n, level], 'int32'),
+                tf.tensor3d(rows, [n, level, slots], 'int32'),
+              );
+              context = this.prefixContext(levels, level);
+            }
+            return logSoftmax(this.head.logits(q, context, level)).dataSync() as Float32Array;
+          }),
+        beamWidth,
+      );
       return hits.map((list) => list.map((h) => h.item));
     } finally {
       query.dispose();

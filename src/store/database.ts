@@ -13,9 +13,7 @@ import { StorageBlockedError, StorageUnavailableError } from '../errors/errors.t
 import { DEFAULT_DB_NAME, SCHEMA_VERSION, upgradeSchema, type PocketrecDB, type PocketrecDatabase } from './schema.ts';
 
 /** Something happened to the database connection that the host may want to show. */
-export type StorageEvent =
-  | { type: 'versionchange'; message: string }
-  | { type: 'terminated'; message: string };
+export type StorageEvent = { type: 'versionchange'; message: string } | { type: 'terminated'; message: string };
 
 /** Options of `openDatabase`. */
 export interface OpenDatabaseOptions {
@@ -65,7 +63,8 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<P
       options.onClosed?.();
       options.onStorageEvent?.({
         type: 'terminated',
-        message: 'The browser closed the pocketrec database (storage cleared or a disk error); the model will be downloaded again on next use.',
+        message:
+          'The browser closed the pocketrec database (storage cleared or a disk error); the model will be downloaded again on next use.',
       });
     },
   });

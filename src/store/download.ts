@@ -4,7 +4,13 @@
  * with `ModelIntegrityError`; nothing reaches IndexedDB.
  */
 import { AbortError, ModelFormatError, ModelIntegrityError, NetworkError } from '../errors/errors.ts';
-import { MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION, type ArtifactFileEntry, type ArtifactRole, type ModelManifest } from '../model/manifest.ts';
+import {
+  MANIFEST_FORMAT,
+  MANIFEST_FORMAT_VERSION,
+  type ArtifactFileEntry,
+  type ArtifactRole,
+  type ModelManifest,
+} from '../model/manifest.ts';
 
 /** The `fetch` the loader uses (injectable for tests). */
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
@@ -30,13 +36,18 @@ export async function sha256Hex(bytes: ArrayBuffer): Promise<string> {
 /** Checks that a parsed JSON value is a manifest this runtime understands. */
 export function validateManifest(value: unknown, url: string): ModelManifest {
   const fail = (why: string): never => {
-    throw new ModelFormatError(`${url} is not a usable pocketrec model manifest: ${why}. Re-export the model with \`pocketrec export\`.`, { url });
+    throw new ModelFormatError(
+      `${url} is not a usable pocketrec model manifest: ${why}. Re-export the model with \`pocketrec export\`.`,
+      { url },
+    );
   };
   if (typeof value !== 'object' || value === null) return fail('not a JSON object');
   const m = value as Partial<ModelManifest>;
   if (m.format !== MANIFEST_FORMAT) return fail(`format is ${JSON.stringify(m.format)}, expected "${MANIFEST_FORMAT}"`);
   if (m.formatVersion !== MANIFEST_FORMAT_VERSION) {
-    return fail(`formatVersion ${String(m.formatVersion)} is not supported (this runtime reads version ${MANIFEST_FORMAT_VERSION}); update pocketrec or re-export`);
+    return fail(
+      `formatVersion ${String(m.formatVersion)} is not supported (this runtime reads version ${MANIFEST_FORMAT_VERSION}); update pocketrec or re-export`,
+    );
   }
   if (typeof m.modelVersion !== 'string' || m.modelVersion === '') return fail('modelVersion is missing');
   if (!Array.isArray(m.files) || m.files.length === 0) return fail('files is empty');
@@ -44,7 +55,8 @@ export function validateManifest(value: unknown, url: string): ModelManifest {
     if (typeof file.path !== 'string' || typeof file.role !== 'string' || !Number.isInteger(file.bytes) || file.bytes < 0) {
       return fail(`file entry ${JSON.stringify(file)} lacks path, role or bytes`);
     }
-    if (typeof file.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(file.sha256)) return fail(`file ${file.path} has no valid sha256`);
+    if (typeof file.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(file.sha256))
+      return fail(`file ${file.path} has no valid sha256`);
   }
   if (!m.files.some((f) => f.role === 'weights')) return fail('no file has role "weights"');
   if (!m.files.some((f) => f.role === 'item-embeddings')) return fail('no file has role "item-embeddings"');
@@ -61,23 +73,39 @@ export async function fetchManifest(url: string, fetchImpl: FetchLike, signal?: 
     response = await fetchImpl(url, { signal, cache: 'no-cache' });
   } catch (error) {
     throwIfAborted(signal);
-    throw new NetworkError(`Could not fetch the model manifest ${url}: ${error instanceof Error ? error.message : String(error)}. Check the URL and the connection.`, { url }, { cause: error });
+    throw new NetworkError(
+      `Could not fetch the model manifest ${url}: ${error instanceof Error ? error.message : String(error)}. Check the URL and the connection.`,
+      { url },
+      { cause: error },
+    );
   }
   if (!response.ok) {
-    throw new NetworkError(`Fetching the model manifest ${url} answered HTTP ${response.status}. Check modelUrl.`, { url, status: response.status });
+    throw new NetworkError(`Fetching the model manifest ${url} answered HTTP ${response.status}. Check modelUrl.`, {
+      url,
+      status: response.status,
+    });
   }
   let json: unknown;
   try {
     json = await response.json();
   } catch (error) {
     throwIfAborted(signal);
-    throw new ModelFormatError(`${url} is not valid JSON; modelUrl must point at the exported manifest.json.`, { url }, { cause: error });
+    throw new ModelFormatError(
+      `${url} is not valid JSON; modelUrl must point at the exported manifest.json.`,
+      { url },
+      { cause: error },
+    );
   }
   return validateManifest(json, url);
 }
 
 /** Reads a response body into one buffer, reporting bytes as they arrive. */
-async function readBody(response: Response, expectedBytes: number, onBytes: (delta: number) => void, signal?: AbortSignal): Promise<ArrayBuffer> {
+async function readBody(
+  response: Response,
+  expectedBytes: number,
+  onBytes: (delta: number) => void,
+  signal?: AbortSignal,
+): Promise<ArrayBuffer> {
   if (!response.body) {
     const buffer = await response.arrayBuffer();
     onBytes(buffer.byteLength);
@@ -122,9 +150,18 @@ export async function downloadFile(
     response = await fetchImpl(url, { signal, cache: 'no-cache' });
   } catch (error) {
     throwIfAborted(signal);
-    throw new NetworkError(`Could not download ${url}: ${error instanceof Error ? error.message : String(error)}.`, { url, role: entry.role }, { cause: error });
+    throw new NetworkError(
+      `Could not download ${url}: ${error instanceof Error ? error.message : String(error)}.`,
+      { url, role: entry.role },
+      { cause: error },
+    );
   }
-  if (!response.ok) throw new NetworkError(`Downloading ${url} answered HTTP ${response.status}.`, { url, role: entry.role, status: response.status });
+  if (!response.ok)
+    throw new NetworkError(`Downloading ${url} answered HTTP ${response.status}.`, {
+      url,
+      role: entry.role,
+      status: response.status,
+    });
   let body: ArrayBuffer;
   try {
     body = await readBody(response, entry.bytes, onBytes, signal);
@@ -138,7 +175,13 @@ export async function downloadFile(
   if (body.byteLength !== entry.bytes) {
     throw new ModelIntegrityError(
       `${url} has ${body.byteLength} bytes but the manifest says ${entry.bytes}: the download was ${body.byteLength < entry.bytes ? 'cut off' : 'replaced by a different file'}. The previous model, if any, stays active; retry, and if it persists re-deploy the model files together with their manifest.`,
-      { url, role: entry.role, reason: body.byteLength < entry.bytes ? 'truncated' : 'size-mismatch', expectedBytes: entry.bytes, actualBytes: body.byteLength },
+      {
+        url,
+        role: entry.role,
+        reason: body.byteLength < entry.bytes ? 'truncated' : 'size-mismatch',
+        expectedBytes: entry.bytes,
+        actualBytes: body.byteLength,
+      },
     );
   }
   const actual = await sha256Hex(body);
@@ -164,10 +207,16 @@ export async function downloadModel(
   onProgress({ loaded, total });
   const files = new Map<ArtifactRole, ArrayBuffer>();
   for (const entry of manifest.files) {
-    const buffer = await downloadFile(manifestUrl, entry, fetchImpl, (delta) => {
-      loaded += delta;
-      onProgress({ loaded: Math.min(loaded, total), total });
-    }, signal);
+    const buffer = await downloadFile(
+      manifestUrl,
+      entry,
+      fetchImpl,
+      (delta) => {
+        loaded += delta;
+        onProgress({ loaded: Math.min(loaded, total), total });
+      },
+      signal,
+    );
     files.set(entry.role, buffer);
   }
   return files;

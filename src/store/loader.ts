@@ -13,7 +13,6 @@ import { downloadModel, fetchManifest, type FetchLike } from './download.ts';
 import type { ModelStore } from './model-store.ts';
 import type { StoredCatalog } from './schema.ts';
 
-
 /** A model ready to hand to the runtime. */
 export interface LoadedModel {
   manifest: ModelManifest;
@@ -46,14 +45,21 @@ export interface LoadModelOptions<P> {
  * titles?: string[] }`, `{ items: { id, title? }[] }` or a bare `string[]`. Without a catalog file the
  * ids are the row numbers as strings.
  */
-export function parseCatalog(manifest: ModelManifest, files: Map<ArtifactRole, ArrayBuffer>): Omit<StoredCatalog, 'namespace' | 'modelVersion'> {
+export function parseCatalog(
+  manifest: ModelManifest,
+  files: Map<ArtifactRole, ArrayBuffer>,
+): Omit<StoredCatalog, 'namespace' | 'modelVersion'> {
   const buffer = files.get('catalog');
   if (!buffer) return { itemIds: Array.from({ length: manifest.itemCount }, (_, i) => String(i)) };
   let json: unknown;
   try {
     json = JSON.parse(new TextDecoder().decode(buffer));
   } catch (error) {
-    throw new ModelFormatError('The model\'s catalog file is not valid JSON; re-export the model.', { role: 'catalog' }, { cause: error });
+    throw new ModelFormatError(
+      "The model's catalog file is not valid JSON; re-export the model.",
+      { role: 'catalog' },
+      { cause: error },
+    );
   }
   let itemIds: string[] | undefined;
   let titles: (string | null)[] | undefined;
@@ -70,13 +76,19 @@ export function parseCatalog(manifest: ModelManifest, files: Map<ArtifactRole, A
       titles = items.map((it) => (typeof it.title === 'string' ? it.title : null));
     }
   }
-  if (!itemIds) throw new ModelFormatError('The model\'s catalog file has no item ids (expected `ids`, `items` or an array).', { role: 'catalog' });
-  if (itemIds.length !== manifest.itemCount) {
-    throw new ModelFormatError(`The catalog lists ${itemIds.length} items but the manifest says itemCount ${manifest.itemCount}; re-export the model.`, {
+  if (!itemIds)
+    throw new ModelFormatError("The model's catalog file has no item ids (expected `ids`, `items` or an array).", {
       role: 'catalog',
-      catalogItems: itemIds.length,
-      itemCount: manifest.itemCount,
     });
+  if (itemIds.length !== manifest.itemCount) {
+    throw new ModelFormatError(
+      `The catalog lists ${itemIds.length} items but the manifest says itemCount ${manifest.itemCount}; re-export the model.`,
+      {
+        role: 'catalog',
+        catalogItems: itemIds.length,
+        itemCount: manifest.itemCount,
+      },
+    );
   }
   return titles ? { itemIds, titles } : { itemIds };
 }
@@ -84,7 +96,8 @@ export function parseCatalog(manifest: ModelManifest, files: Map<ArtifactRole, A
 /** Loads the model of `options.store.namespace` (see the module comment for the guarantees). */
 export async function loadModel<P>(options: LoadModelOptions<P>): Promise<{ loaded: LoadedModel; prepared: P }> {
   const { store, signal } = options;
-  const report = (phase: LoadPhase, loadedBytes = 0, totalBytes = 0): void => options.onProgress?.({ phase, loadedBytes, totalBytes });
+  const report = (phase: LoadPhase, loadedBytes = 0, totalBytes = 0): void =>
+    options.onProgress?.({ phase, loadedBytes, totalBytes });
   const fromStorage = async (loaded: LoadedModel): Promise<{ loaded: LoadedModel; prepared: P }> => {
     report('compile');
     return { loaded, prepared: await options.prepare(loaded) };
@@ -98,9 +111,18 @@ export async function loadModel<P>(options: LoadModelOptions<P>): Promise<{ load
     if (error instanceof NetworkError) {
       const stored = await store.readActive();
       if (stored) {
-        return fromStorage({ manifest: stored.record.manifest, files: stored.files, catalog: stored.catalog, source: 'storage', note: `manifest fetch failed (${error.message}); using stored version ${stored.record.modelVersion}` });
+        return fromStorage({
+          manifest: stored.record.manifest,
+          files: stored.files,
+          catalog: stored.catalog,
+          source: 'storage',
+          note: `manifest fetch failed (${error.message}); using stored version ${stored.record.modelVersion}`,
+        });
       }
-      throw new NetworkError(`${error.message} No copy of the model is stored in this browser yet (namespace "${store.namespace}"), so it cannot run offline.`, error.details);
+      throw new NetworkError(
+        `${error.message} No copy of the model is stored in this browser yet (namespace "${store.namespace}"), so it cannot run offline.`,
+        error.details,
+      );
     }
     throw error;
   }
@@ -108,13 +130,20 @@ export async function loadModel<P>(options: LoadModelOptions<P>): Promise<{ load
   const active = await store.activeRecord();
   if (active && active.modelVersion === manifest.modelVersion) {
     const stored = await store.readActive();
-    if (stored) return fromStorage({ manifest: stored.record.manifest, files: stored.files, catalog: stored.catalog, source: 'storage' });
+    if (stored)
+      return fromStorage({ manifest: stored.record.manifest, files: stored.files, catalog: stored.catalog, source: 'storage' });
     // The browser evicted part of it: fall through and download again.
   }
 
   let staged = false;
   try {
-    const files = await downloadModel(manifest, options.manifestUrl, options.fetch, ({ loaded, total }) => report('download', loaded, total), signal);
+    const files = await downloadModel(
+      manifest,
+      options.manifestUrl,
+      options.fetch,
+      ({ loaded, total }) => report('download', loaded, total),
+      signal,
+    );
     const total = manifest.files.reduce((s, f) => s + f.bytes, 0);
     report('verify', total, total); // sizes and sha256 were checked per file as it arrived
     const catalog = parseCatalog(manifest, files);

@@ -54,7 +54,10 @@ export class ModelStore {
     const files = new Map<ArtifactRole, ArrayBuffer>();
     const tx = this.db.transaction('chunks', 'readonly');
     for (const entry of record.manifest.files) {
-      const range = IDBKeyRange.bound([this.namespace, record.modelVersion, entry.role, 0], [this.namespace, record.modelVersion, entry.role, above()]);
+      const range = IDBKeyRange.bound(
+        [this.namespace, record.modelVersion, entry.role, 0],
+        [this.namespace, record.modelVersion, entry.role, above()],
+      );
       const chunks = await tx.store.getAll(range);
       const out = new Uint8Array(entry.bytes);
       let offset = 0;
@@ -74,12 +77,26 @@ export class ModelStore {
    * Writes a verified model as a staged (inactive) version. On failure nothing of it remains and a
    * storage-full error becomes `QuotaExceededError`.
    */
-  async stage(manifest: ModelManifest, manifestUrl: string, files: Map<ArtifactRole, ArrayBuffer>, catalog: Omit<StoredCatalog, 'namespace' | 'modelVersion'>, signal?: AbortSignal): Promise<void> {
+  async stage(
+    manifest: ModelManifest,
+    manifestUrl: string,
+    files: Map<ArtifactRole, ArrayBuffer>,
+    catalog: Omit<StoredCatalog, 'namespace' | 'modelVersion'>,
+    signal?: AbortSignal,
+  ): Promise<void> {
     const version = manifest.modelVersion;
     const bytes = manifest.files.reduce((sum, f) => sum + f.bytes, 0);
     try {
       await this.deleteVersion(version); // a half-staged leftover of an earlier crash
-      await this.db.put('manifests', { namespace: this.namespace, modelVersion: version, manifest, manifestUrl, complete: false, bytes, storedAt: Date.now() });
+      await this.db.put('manifests', {
+        namespace: this.namespace,
+        modelVersion: version,
+        manifest,
+        manifestUrl,
+        complete: false,
+        bytes,
+        storedAt: Date.now(),
+      });
       await this.db.put('catalogs', { namespace: this.namespace, modelVersion: version, ...catalog });
       for (const entry of manifest.files) {
         const buffer = files.get(entry.role);
@@ -134,7 +151,9 @@ export class ModelStore {
     await Promise.all([
       tx.objectStore('manifests').delete([this.namespace, modelVersion]),
       tx.objectStore('catalogs').delete([this.namespace, modelVersion]),
-      tx.objectStore('chunks').delete(IDBKeyRange.bound([this.namespace, modelVersion, '', 0], [this.namespace, modelVersion, above(), above()])),
+      tx
+        .objectStore('chunks')
+        .delete(IDBKeyRange.bound([this.namespace, modelVersion, '', 0], [this.namespace, modelVersion, above(), above()])),
       tx.done,
     ]);
   }

@@ -21,7 +21,8 @@ let registered = false;
 /** Registers our wasm kernels (idempotent). Exported for tests that compare against cpu. */
 export function registerWasmTrainingKernels(): void {
   if (registered) return;
-  if (tf.getKernel(unsortedSegmentSumWasmConfig.kernelName, 'wasm')) tf.unregisterKernel(unsortedSegmentSumWasmConfig.kernelName, 'wasm');
+  if (tf.getKernel(unsortedSegmentSumWasmConfig.kernelName, 'wasm'))
+    tf.unregisterKernel(unsortedSegmentSumWasmConfig.kernelName, 'wasm');
   tf.registerKernel(unsortedSegmentSumWasmConfig);
   if (tf.getKernel(sliceWasmConfig.kernelName, 'wasm')) tf.unregisterKernel(sliceWasmConfig.kernelName, 'wasm');
   tf.registerKernel(sliceWasmConfig);

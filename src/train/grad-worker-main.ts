@@ -30,7 +30,10 @@ port.on('message', (request: Request) => {
     }
     const { loss, grads } = trainer.gradients(request.batch, request.negatives);
     const out = Object.fromEntries(grads);
-    port.postMessage({ id: request.id, loss, grads: out }, Object.values(out).map((g) => g.buffer as ArrayBuffer));
+    port.postMessage(
+      { id: request.id, loss, grads: out },
+      Object.values(out).map((g) => g.buffer as ArrayBuffer),
+    );
   } catch (error) {
     port.postMessage({ id: request.id, error: error instanceof Error ? error.message : String(error) });
   }

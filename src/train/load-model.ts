@@ -12,7 +12,9 @@ import type { ArtifactRole, ModelManifest } from '../model/manifest.ts';
 import { setupTrainingBackend } from './backend.ts';
 
 /** Reads manifest.json (path to it or to its folder) and every file it lists, checking sha256. */
-export async function readArtifacts(path: string): Promise<{ manifest: ModelManifest; files: Map<ArtifactRole, ArrayBuffer>; dir: string }> {
+export async function readArtifacts(
+  path: string,
+): Promise<{ manifest: ModelManifest; files: Map<ArtifactRole, ArrayBuffer>; dir: string }> {
   const manifestPath = existsSync(path) && statSync(path).isDirectory() ? join(path, 'manifest.json') : path;
   if (!existsSync(manifestPath)) throw new Error(`no model manifest at ${manifestPath}`);
   const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as ModelManifest;
@@ -37,6 +39,11 @@ export async function loadDecoderFromDisk(path: string): Promise<LoadedDecoder &
 export async function loadDecoderRecommender(spec: RecommenderSpec): Promise<Recommender> {
   const path = spec.model.startsWith('decoder:') ? spec.model.slice('decoder:'.length) : spec.model;
   const loaded = await loadDecoderFromDisk(path);
-  const rec = new DecoderRecommender(`decoder(${loaded.manifest.modelVersion})`, loaded.decoder, loaded.itemEmbeddings, loaded.section.outcomePrior);
+  const rec = new DecoderRecommender(
+    `decoder(${loaded.manifest.modelVersion})`,
+    loaded.decoder,
+    loaded.itemEmbeddings,
+    loaded.section.outcomePrior,
+  );
   return Object.assign(rec, { dispose: () => loaded.dispose() });
 }

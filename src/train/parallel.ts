@@ -20,12 +20,17 @@ interface Reply {
 /** A worker thread computing gradient shards for one decoder config. `close()` when done. */
 export class GradientWorker implements GradientWorkerLike {
   private readonly worker: Worker;
-  private readonly pending = new Map<number, { resolve: (r: { loss: number; grads: Map<string, Float32Array> }) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<
+    number,
+    { resolve: (r: { loss: number; grads: Map<string, Float32Array> }) => void; reject: (e: Error) => void }
+  >();
   private nextId = 0;
   readonly ready: Promise<void>;
 
   constructor(config: DecoderConfig, options: Omit<TrainOptions, 'log'>) {
-    this.worker = new Worker(new URL('./grad-worker.mjs', import.meta.url), { workerData: { config, options: { ...options, log: undefined, shouldStop: undefined } } });
+    this.worker = new Worker(new URL('./grad-worker.mjs', import.meta.url), {
+      workerData: { config, options: { ...options, log: undefined, shouldStop: undefined } },
+    });
     let markReady: () => void = () => {};
     let failReady: (e: Error) => void = () => {};
     this.ready = new Promise<void>((resolve, reject) => {
@@ -52,7 +57,11 @@ export class GradientWorker implements GradientWorkerLike {
    * returns, and an `await` here would delay the post until that work is done, serialising the two
    * threads). Messages posted before the worker has set up are queued by the port.
    */
-  gradients(params: Map<string, Float32Array>, batch: TrainingBatch, negatives: SampledNegatives | null): Promise<{ loss: number; grads: Map<string, Float32Array> }> {
+  gradients(
+    params: Map<string, Float32Array>,
+    batch: TrainingBatch,
+    negatives: SampledNegatives | null,
+  ): Promise<{ loss: number; grads: Map<string, Float32Array> }> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });

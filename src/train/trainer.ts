@@ -75,7 +75,11 @@ export interface SampledNegatives {
 
 /** Computes one shard's gradients elsewhere (a worker thread: src/train/parallel.ts). */
 export interface GradientWorkerLike {
-  gradients(params: Map<string, Float32Array>, batch: TrainingBatch, negatives: SampledNegatives | null): Promise<{ loss: number; grads: Map<string, Float32Array> }>;
+  gradients(
+    params: Map<string, Float32Array>,
+    batch: TrainingBatch,
+    negatives: SampledNegatives | null,
+  ): Promise<{ loss: number; grads: Map<string, Float32Array> }>;
 }
 
 /** Validation metrics for one epoch (at least `NDCG@10`, used for early stopping). */
@@ -143,7 +147,8 @@ export class DecoderTrainer {
   /** Every trainable variable: the decoder's plus the item encoder's (PrefixMem), by artifact name. */
   trainableVariables(): Map<string, tf.Variable> {
     const vars = new Map<string, tf.Variable>(this.params);
-    if (this.itemEncoder && this.config.usePrefixMem) for (const [n, v] of this.itemEncoder.namedVariables()) vars.set(`prefixmem.${n}`, v);
+    if (this.itemEncoder && this.config.usePrefixMem)
+      for (const [n, v] of this.itemEncoder.namedVariables()) vars.set(`prefixmem.${n}`, v);
     return vars;
   }
 
@@ -192,7 +197,11 @@ export class DecoderTrainer {
     return () => {
       const hidden = this.decoder.forward(batch.tokens, true); // [B*L, d]
       const h = tf.gather(hidden, tf.tensor1d(batch.querySlots, 'int32')) as tf.Tensor2D; // [N, d]
-      const queries = this.decoder.queries(h, tf.tensor1d(batch.queryOutcomes, 'int32'), tf.tensor1d(batch.queryHorizons, 'int32')); // [N, d]
+      const queries = this.decoder.queries(
+        h,
+        tf.tensor1d(batch.queryOutcomes, 'int32'),
+        tf.tensor1d(batch.queryHorizons, 'int32'),
+      ); // [N, d]
       const mask = tf.tensor2d(batch.positiveMask, [N, W]); // [N, W]
       const temperature = this.config.temperature;
       if (!negatives) {
@@ -208,10 +217,21 @@ export class DecoderTrainer {
       if (negatives.logQ) {
         const q = new Map<number, number>();
         negatives.items.forEach((item, i) => q.set(item, negatives.logQ![i]!));
-        positiveLogQ = tf.tensor2d(Float32Array.from(batch.positives, (p) => q.get(p) ?? 0), [N, W]);
+        positiveLogQ = tf.tensor2d(
+          Float32Array.from(batch.positives, (p) => q.get(p) ?? 0),
+          [N, W],
+        );
         negativeLogQ = tf.tensor1d(negatives.logQ);
       }
-      return sampledSoftmaxWindowLoss({ queries, positives, positiveMask: mask, negatives: negs, positiveLogQ, negativeLogQ, temperature });
+      return sampledSoftmaxWindowLoss({
+        queries,
+        positives,
+        positiveMask: mask,
+        negatives: negs,
+        positiveLogQ,
+        negativeLogQ,
+        temperature,
+      });
     };
   }
 
@@ -270,7 +290,8 @@ export class DecoderTrainer {
   private epochBatches(sequences: TrainingSequence[]): TrainingSequence[][] {
     const order = this.rng.shuffle(sequences.map((_, i) => i).filter((i) => sequences[i]!.items.length >= 2));
     const batches: TrainingSequence[][] = [];
-    for (let i = 0; i < order.length; i += this.options.batchSize) batches.push(order.slice(i, i + this.options.batchSize).map((j) => sequences[j]!));
+    for (let i = 0; i < order.length; i += this.options.batchSize)
+      batches.push(order.slice(i, i + this.options.batchSize).map((j) => sequences[j]!));
     return batches;
   }
 
@@ -295,7 +316,13 @@ export class DecoderTrainer {
     }
   }
 
-  private async fitLoop(sequences: TrainingSequence[], validate: (decoder: Decoder) => Promise<Metrics>, worker: GradientWorker | null, start: number, sinceBestAtStart: number): Promise<TrainResult> {
+  private async fitLoop(
+    sequences: TrainingSequence[],
+    validate: (decoder: Decoder) => Promise<Metrics>,
+    worker: GradientWorker | null,
+    start: number,
+    sinceBestAtStart: number,
+  ): Promise<TrainResult> {
     const o = this.options;
     const outOfTime = (): boolean => o.maxSeconds > 0 && (performance.now() - start) / 1000 > o.maxSeconds;
     let sinceBest = sinceBestAtStart;
@@ -326,12 +353,20 @@ export class DecoderTrainer {
         events += batch.events;
         if (steps % 10 === 0 || steps === batches.length) {
           const s = (performance.now() - t0) / 1000;
-          o.log(`epoch ${epoch} step ${steps}/${batches.length} loss ${(lossSum / steps).toFixed(4)} ${(s / steps).toFixed(2)} s/step ${(events / s).toFixed(0)} events/s`);
+          o.log(
+            `epoch ${epoch} step ${steps}/${batches.length} loss ${(lossSum / steps).toFixed(4)} ${(s / steps).toFixed(2)} s/step ${(events / s).toFixed(0)} events/s`,
+          );
         }
         if (outOfTime() || o.shouldStop?.()) break;
       }
       const seconds = (performance.now() - t0) / 1000;
-      const record: EpochRecord = { epoch, loss: lossSum / Math.max(1, steps), seconds, secondsPerStep: seconds / Math.max(1, steps), eventsPerSecond: events / seconds };
+      const record: EpochRecord = {
+        epoch,
+        loss: lossSum / Math.max(1, steps),
+        seconds,
+        secondsPerStep: seconds / Math.max(1, steps),
+        eventsPerSecond: events / seconds,
+      };
       this.epochsDone = epoch;
       const stopRequested = o.shouldStop?.() ?? false;
       const timeUp = outOfTime() || stopRequested;
@@ -339,8 +374,12 @@ export class DecoderTrainer {
         const tv = performance.now();
         record.validation = await validate(this.decoder);
         const metric = record.validation['NDCG@10'] ?? Number.NaN;
-        const fmt = Object.entries(record.validation).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(' ');
-        o.log(`epoch ${epoch} done: loss ${record.loss.toFixed(4)}, ${seconds.toFixed(1)} s (${record.secondsPerStep.toFixed(2)} s/step), validation ${fmt} (${((performance.now() - tv) / 1000).toFixed(1)} s)`);
+        const fmt = Object.entries(record.validation)
+          .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+          .join(' ');
+        o.log(
+          `epoch ${epoch} done: loss ${record.loss.toFixed(4)}, ${seconds.toFixed(1)} s (${record.secondsPerStep.toFixed(2)} s/step), validation ${fmt} (${((performance.now() - tv) / 1000).toFixed(1)} s)`,
+        );
         if (!this.best || metric > this.best.metric) {
           this.best = { epoch, metric, values: this.snapshot(), validation: record.validation };
           sinceBest = 0;
@@ -348,7 +387,9 @@ export class DecoderTrainer {
           sinceBest += o.validateEvery;
         }
       } else {
-        o.log(`epoch ${epoch} done: loss ${record.loss.toFixed(4)}, ${seconds.toFixed(1)} s (${record.secondsPerStep.toFixed(2)} s/step)`);
+        o.log(
+          `epoch ${epoch} done: loss ${record.loss.toFixed(4)}, ${seconds.toFixed(1)} s (${record.secondsPerStep.toFixed(2)} s/step)`,
+        );
       }
       this.history.push(record);
       if (o.checkpointDir) await this.saveCheckpoint(o.checkpointDir);
@@ -362,7 +403,12 @@ export class DecoderTrainer {
       }
     }
     if (this.best) this.restore(this.best.values);
-    return { history: this.history, bestEpoch: this.best?.epoch ?? this.epochsDone, bestValidation: this.best?.validation, wallSeconds: (performance.now() - start) / 1000 };
+    return {
+      history: this.history,
+      bestEpoch: this.best?.epoch ?? this.epochsDone,
+      bestValidation: this.best?.validation,
+      wallSeconds: (performance.now() - start) / 1000,
+    };
   }
 
   /** Host copies of every trainable variable. */
@@ -382,14 +428,27 @@ export class DecoderTrainer {
   /** Writes checkpoint.bin then checkpoint.json, each via tmp + rename (never half-written). */
   async saveCheckpoint(dir: string): Promise<void> {
     mkdirSync(dir, { recursive: true });
-    const tensors = [...this.trainableVariables()].map(([name, v]) => ({ name: `param.${name}`, shape: v.shape, data: v.dataSync() as Float32Array }));
-    if (this.best) for (const [name, data] of this.best.values) tensors.push({ name: `best.${name}`, shape: this.params.get(name)?.shape ?? [data.length], data });
+    const tensors = [...this.trainableVariables()].map(([name, v]) => ({
+      name: `param.${name}`,
+      shape: v.shape,
+      data: v.dataSync() as Float32Array,
+    }));
+    if (this.best)
+      for (const [name, data] of this.best.values)
+        tensors.push({ name: `best.${name}`, shape: this.params.get(name)?.shape ?? [data.length], data });
     const optimizerWeights = await this.optimizer.getWeights();
     // TF.js' Adam keeps its bias-correction powers (beta^t) outside getWeights and, on setWeights,
     // recomputes them from an iteration count it never increments: save and restore them ourselves.
     const betaPowers = this.adamBetaPowers();
-    if (betaPowers) tensors.push({ name: 'adam_beta_powers', shape: [2], data: Float32Array.from([betaPowers[0].dataSync()[0]!, betaPowers[1].dataSync()[0]!]) });
-    optimizerWeights.forEach((w, i) => tensors.push({ name: `adam.${i}`, shape: w.tensor.shape, data: w.tensor.dataSync() as Float32Array }));
+    if (betaPowers)
+      tensors.push({
+        name: 'adam_beta_powers',
+        shape: [2],
+        data: Float32Array.from([betaPowers[0].dataSync()[0]!, betaPowers[1].dataSync()[0]!]),
+      });
+    optimizerWeights.forEach((w, i) =>
+      tensors.push({ name: `adam.${i}`, shape: w.tensor.shape, data: w.tensor.dataSync() as Float32Array }),
+    );
     const { entries, bytes } = packTensors(tensors);
     const header = {
       epochsDone: this.epochsDone,
@@ -408,22 +467,35 @@ export class DecoderTrainer {
   /** Restores variables, optimizer moments, rng, history and best weights from a checkpoint. */
   async loadCheckpoint(dir: string): Promise<void> {
     const header = JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8')) as {
-      epochsDone: number; rngState: number; best: { epoch: number; metric: number; validation?: Metrics } | null;
-      history: EpochRecord[]; config: DecoderConfig; entries: TensorEntry[];
+      epochsDone: number;
+      rngState: number;
+      best: { epoch: number; metric: number; validation?: Metrics } | null;
+      history: EpochRecord[];
+      config: DecoderConfig;
+      entries: TensorEntry[];
     };
-    if (JSON.stringify(header.config) !== JSON.stringify(this.config)) throw new Error(`checkpoint in ${dir} was trained with a different model config; remove it or drop --resume`);
+    if (JSON.stringify(header.config) !== JSON.stringify(this.config))
+      throw new Error(`checkpoint in ${dir} was trained with a different model config; remove it or drop --resume`);
     const file = readFileSync(join(dir, 'checkpoint.bin'));
     const buffer = file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength) as ArrayBuffer;
     const byName = new Map(header.entries.map((e) => [e.name, e]));
     const values = (prefix: string) => {
       const out = new Map<string, Float32Array>();
-      for (const e of header.entries) if (e.name.startsWith(prefix)) out.set(e.name.slice(prefix.length), readTensorValues(e, buffer) as Float32Array);
+      for (const e of header.entries)
+        if (e.name.startsWith(prefix)) out.set(e.name.slice(prefix.length), readTensorValues(e, buffer) as Float32Array);
       return out;
     };
     this.restore(values('param.'));
-    const adam = header.entries.filter((e) => e.name.startsWith('adam.')).sort((a, b) => Number(a.name.slice(5)) - Number(b.name.slice(5)));
+    const adam = header.entries
+      .filter((e) => e.name.startsWith('adam.'))
+      .sort((a, b) => Number(a.name.slice(5)) - Number(b.name.slice(5)));
     if (adam.length > 0) {
-      await this.optimizer.setWeights(adam.map((e, i) => ({ name: i === 0 ? 'iter' : `acc${i}`, tensor: tf.tensor(readTensorValues(byName.get(e.name)!, buffer), e.shape) })));
+      await this.optimizer.setWeights(
+        adam.map((e, i) => ({
+          name: i === 0 ? 'iter' : `acc${i}`,
+          tensor: tf.tensor(readTensorValues(byName.get(e.name)!, buffer), e.shape),
+        })),
+      );
     }
     const powers = byName.get('adam_beta_powers');
     const current = this.adamBetaPowers();

@@ -21,7 +21,9 @@ async function waitReady(page: Page): Promise<void> {
 }
 
 async function recommendedIds(page: Page): Promise<string[]> {
-  return page.locator('#recs-list > li[data-item-id]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-item-id') ?? ''));
+  return page
+    .locator('#recs-list > li[data-item-id]')
+    .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-item-id') ?? ''));
 }
 
 async function actOn(page: Page, title: string, outcome: string): Promise<void> {

@@ -27,17 +27,24 @@ const events = [
   { itemId: 'i17', outcome: 'love', time: 1_700_007_200 },
 ];
 
-test('a corrupt file and a cut-off download are rejected with ModelIntegrityError; the active model keeps working', async ({ page, context }) => {
+test('a corrupt file and a cut-off download are rejected with ModelIntegrityError; the active model keeps working', async ({
+  page,
+  context,
+}) => {
   const net = { offline: false, requests: [] as string[] };
   await serveModels(context, [v1, v2Corrupt, v2Cut], net);
   await openEnginePage(page);
-  const created = await page.evaluate(() => window.engineTest.create('a', { modelUrl: '/test-models/v1/manifest.json', namespace: 'faults', backend: 'wasm' }));
+  const created = await page.evaluate(() =>
+    window.engineTest.create('a', { modelUrl: '/test-models/v1/manifest.json', namespace: 'faults', backend: 'wasm' }),
+  );
   expect(created.ok, JSON.stringify(created)).toBe(true);
   await page.evaluate((e) => window.engineTest.call('a', 'record', e), events);
   const before = await page.evaluate(() => window.engineTest.call('a', 'recommend', { k: 5 }));
   expect(before.ok).toBe(true);
 
-  const corrupt = await page.evaluate(() => window.engineTest.call('a', 'update', { modelUrl: '/test-models/v2-corrupt/manifest.json' }));
+  const corrupt = await page.evaluate(() =>
+    window.engineTest.call('a', 'update', { modelUrl: '/test-models/v2-corrupt/manifest.json' }),
+  );
   expect(corrupt.ok).toBe(false);
   if (!corrupt.ok) {
     expect(corrupt.error).toMatchObject({ className: 'ModelIntegrityError', isPocketrecError: true, code: 'MODEL_INTEGRITY' });
@@ -46,34 +53,55 @@ test('a corrupt file and a cut-off download are rejected with ModelIntegrityErro
   }
   const cut = await page.evaluate(() => window.engineTest.call('a', 'update', { modelUrl: '/test-models/v2-cut/manifest.json' }));
   expect(cut.ok).toBe(false);
-  if (!cut.ok) expect(cut.error).toMatchObject({ className: 'ModelIntegrityError', details: { reason: 'truncated', role: 'item-embeddings' } });
+  if (!cut.ok)
+    expect(cut.error).toMatchObject({
+      className: 'ModelIntegrityError',
+      details: { reason: 'truncated', role: 'item-embeddings' },
+    });
 
   // Still serving v1, with the same answers; storage holds v1 only, active.
   const after = await page.evaluate(() => window.engineTest.call('a', 'recommend', { k: 5 }));
-  expect(after.ok && before.ok && after.value.items.map((i) => i.itemId)).toEqual(before.ok && before.value.items.map((i) => i.itemId));
+  expect(after.ok && before.ok && after.value.items.map((i) => i.itemId)).toEqual(
+    before.ok && before.value.items.map((i) => i.itemId),
+  );
   const stored = await page.evaluate(() => window.engineTest.inspectStore('faults'));
   expect(stored.active).toBe(created.ok ? created.value.status.modelVersion : '');
   expect(stored.versions).toEqual([{ modelVersion: stored.active, complete: true }]);
   expect(stored.chunkVersions).toEqual([stored.active]);
 
   // A fresh recommender pointed at the corrupt model fails typed; offline, the stored v1 still loads.
-  const fresh = await page.evaluate(() => window.engineTest.create('b', { modelUrl: '/test-models/v2-corrupt/manifest.json', namespace: 'faults', backend: 'wasm' }));
+  const fresh = await page.evaluate(() =>
+    window.engineTest.create('b', { modelUrl: '/test-models/v2-corrupt/manifest.json', namespace: 'faults', backend: 'wasm' }),
+  );
   expect(fresh.ok).toBe(false);
   if (!fresh.ok) expect(fresh.error.className).toBe('ModelIntegrityError');
   net.offline = true;
-  const offline = await page.evaluate(() => window.engineTest.create('c', { modelUrl: '/test-models/v1/manifest.json', namespace: 'faults', backend: 'wasm' }));
+  const offline = await page.evaluate(() =>
+    window.engineTest.create('c', { modelUrl: '/test-models/v1/manifest.json', namespace: 'faults', backend: 'wasm' }),
+  );
   expect(offline.ok && offline.value.status).toMatchObject({ modelSource: 'storage', historyLength: 3 });
 });
 
 test('unknown item ids are rejected with UnknownItemError and nothing is recorded', async ({ page, context }) => {
   await serveModels(context, [v1], { offline: false, requests: [] });
   await openEnginePage(page);
-  await page.evaluate(() => window.engineTest.create('u', { modelUrl: '/test-models/v1/manifest.json', namespace: 'unknown', backend: 'wasm' }));
+  await page.evaluate(() =>
+    window.engineTest.create('u', { modelUrl: '/test-models/v1/manifest.json', namespace: 'unknown', backend: 'wasm' }),
+  );
   await page.evaluate((e) => window.engineTest.call('u', 'record', e), events);
-  const bad = await page.evaluate(() => window.engineTest.call('u', 'record', [{ itemId: 'i4', outcome: 'love' }, { itemId: 'no-such-movie', outcome: 'love' }]));
+  const bad = await page.evaluate(() =>
+    window.engineTest.call('u', 'record', [
+      { itemId: 'i4', outcome: 'love' },
+      { itemId: 'no-such-movie', outcome: 'love' },
+    ]),
+  );
   expect(bad.ok).toBe(false);
   if (!bad.ok) {
-    expect(bad.error).toMatchObject({ className: 'UnknownItemError', code: 'UNKNOWN_ITEM', details: { itemIds: ['no-such-movie'], unknownCount: 1 } });
+    expect(bad.error).toMatchObject({
+      className: 'UnknownItemError',
+      code: 'UNKNOWN_ITEM',
+      details: { itemIds: ['no-such-movie'], unknownCount: 1 },
+    });
     expect(bad.error.message).toMatch(/Nothing was recorded/);
   }
   const history = await page.evaluate(() => window.engineTest.call('u', 'history'));
@@ -89,7 +117,14 @@ test('unknown item ids are rejected with UnknownItemError and nothing is recorde
 test('WebGPU unavailable: falls back to wasm and reports why; auto skips the software adapter', async ({ page, context }) => {
   await serveModels(context, [v1], { offline: false, requests: [] });
   await openEnginePage(page);
-  const hidden = await page.evaluate(() => window.engineTest.create('nogpu', { modelUrl: '/test-models/v1/manifest.json', namespace: 'nogpu', backend: 'webgpu', worker: 'no-webgpu' }));
+  const hidden = await page.evaluate(() =>
+    window.engineTest.create('nogpu', {
+      modelUrl: '/test-models/v1/manifest.json',
+      namespace: 'nogpu',
+      backend: 'webgpu',
+      worker: 'no-webgpu',
+    }),
+  );
   expect(hidden.ok, JSON.stringify(hidden)).toBe(true);
   if (hidden.ok) {
     expect(hidden.value.status.backend).toBe('wasm');
@@ -97,15 +132,25 @@ test('WebGPU unavailable: falls back to wasm and reports why; auto skips the sof
     expect(hidden.value.status.fallback!.reason).toMatch(/navigator\.gpu is missing/);
   }
   const strict = await page.evaluate(() =>
-    window.engineTest.create('strict', { modelUrl: '/test-models/v1/manifest.json', namespace: 'nogpu', backend: 'webgpu', allowFallback: false, worker: 'no-webgpu' }),
+    window.engineTest.create('strict', {
+      modelUrl: '/test-models/v1/manifest.json',
+      namespace: 'nogpu',
+      backend: 'webgpu',
+      allowFallback: false,
+      worker: 'no-webgpu',
+    }),
   );
   expect(!strict.ok && strict.error).toMatchObject({ className: 'BackendUnavailableError', code: 'BACKEND_UNAVAILABLE' });
 
-  const auto = await page.evaluate(() => window.engineTest.create('auto', { modelUrl: '/test-models/v1/manifest.json', namespace: 'nogpu' }));
+  const auto = await page.evaluate(() =>
+    window.engineTest.create('auto', { modelUrl: '/test-models/v1/manifest.json', namespace: 'nogpu' }),
+  );
   expect(auto.ok).toBe(true);
   if (auto.ok) {
     const status = auto.value.status;
-    console.log(`[engine] auto picked ${status.backend}; adapter ${JSON.stringify(status.adapter)}; fallback ${JSON.stringify(status.fallback)}`);
+    console.log(
+      `[engine] auto picked ${status.backend}; adapter ${JSON.stringify(status.adapter)}; fallback ${JSON.stringify(status.fallback)}`,
+    );
     if (status.adapter?.isFallbackAdapter) {
       expect(status.backend).toBe('wasm');
       expect(status.fallback?.reason).toMatch(/software fallback/);
@@ -120,12 +165,30 @@ test('a quota error surfaces as QuotaExceededError with nothing half-written act
   await openEnginePage(page);
   // In-page engine: the page's IDBObjectStore.put is what the store calls.
   await page.evaluate(() => window.engineTest.armQuotaFault(0));
-  const empty = await page.evaluate(() => window.engineTest.create('q0', { modelUrl: '/test-models/v1/manifest.json', namespace: 'quota', backend: 'wasm', engine: 'in-page' }));
+  const empty = await page.evaluate(() =>
+    window.engineTest.create('q0', {
+      modelUrl: '/test-models/v1/manifest.json',
+      namespace: 'quota',
+      backend: 'wasm',
+      engine: 'in-page',
+    }),
+  );
   expect(!empty.ok && empty.error).toMatchObject({ className: 'QuotaExceededError', code: 'QUOTA_EXCEEDED' });
-  expect(await page.evaluate(() => window.engineTest.inspectStore('quota'))).toEqual({ active: null, versions: [], chunkVersions: [] });
+  expect(await page.evaluate(() => window.engineTest.inspectStore('quota'))).toEqual({
+    active: null,
+    versions: [],
+    chunkVersions: [],
+  });
   await page.evaluate(() => window.engineTest.disarmQuotaFault());
 
-  const created = await page.evaluate(() => window.engineTest.create('q', { modelUrl: '/test-models/v1/manifest.json', namespace: 'quota', backend: 'wasm', engine: 'in-page' }));
+  const created = await page.evaluate(() =>
+    window.engineTest.create('q', {
+      modelUrl: '/test-models/v1/manifest.json',
+      namespace: 'quota',
+      backend: 'wasm',
+      engine: 'in-page',
+    }),
+  );
   expect(created.ok).toBe(true);
   const v1Version = created.ok ? created.value.status.modelVersion : '';
   await page.evaluate((e) => window.engineTest.call('q', 'record', e), events);
@@ -133,7 +196,11 @@ test('a quota error surfaces as QuotaExceededError with nothing half-written act
   const update = await page.evaluate(() => window.engineTest.call('q', 'update', { modelUrl: '/test-models/v2/manifest.json' }));
   await page.evaluate(() => window.engineTest.disarmQuotaFault());
   expect(!update.ok && update.error).toMatchObject({ className: 'QuotaExceededError', code: 'QUOTA_EXCEEDED' });
-  expect(await page.evaluate(() => window.engineTest.inspectStore('quota'))).toEqual({ active: v1Version, versions: [{ modelVersion: v1Version, complete: true }], chunkVersions: [v1Version] });
+  expect(await page.evaluate(() => window.engineTest.inspectStore('quota'))).toEqual({
+    active: v1Version,
+    versions: [{ modelVersion: v1Version, complete: true }],
+    chunkVersions: [v1Version],
+  });
   const still = await page.evaluate(() => window.engineTest.call('q', 'recommend', { k: 4 }));
   expect(still.ok && still.value.items).toHaveLength(4);
 
@@ -146,10 +213,15 @@ test('a quota error surfaces as QuotaExceededError with nothing half-written act
   expect(retry.ok && retry.value.historyLength).toBe(3);
 });
 
-test('two tabs: a newer tab upgrading the database closes ours; our next storage call says to reload', async ({ page, context }) => {
+test('two tabs: a newer tab upgrading the database closes ours; our next storage call says to reload', async ({
+  page,
+  context,
+}) => {
   await serveModels(context, [v1], { offline: false, requests: [] });
   await openEnginePage(page);
-  const created = await page.evaluate(() => window.engineTest.create('tab1', { modelUrl: '/test-models/v1/manifest.json', namespace: 'tabs', backend: 'wasm' }));
+  const created = await page.evaluate(() =>
+    window.engineTest.create('tab1', { modelUrl: '/test-models/v1/manifest.json', namespace: 'tabs', backend: 'wasm' }),
+  );
   expect(created.ok).toBe(true);
   await page.evaluate((e) => window.engineTest.call('tab1', 'record', e), events);
 
@@ -178,11 +250,16 @@ test('two tabs: a newer tab upgrading the database closes ours; our next storage
   expect(!history.ok && history.error.message).toMatch(/Reload the page/);
 });
 
-test('storage cleared by the browser: a partly evicted model is downloaded again, the history kept', async ({ page, context }) => {
+test('storage cleared by the browser: a partly evicted model is downloaded again, the history kept', async ({
+  page,
+  context,
+}) => {
   const net = { offline: false, requests: [] as string[] };
   await serveModels(context, [v1], net);
   await openEnginePage(page);
-  const first = await page.evaluate(() => window.engineTest.create('ev', { modelUrl: '/test-models/v1/manifest.json', namespace: 'evict', backend: 'wasm' }));
+  const first = await page.evaluate(() =>
+    window.engineTest.create('ev', { modelUrl: '/test-models/v1/manifest.json', namespace: 'evict', backend: 'wasm' }),
+  );
   expect(first.ok && first.value.status.modelSource).toBe('network');
   await page.evaluate((e) => window.engineTest.call('ev', 'record', e), events);
   await page.evaluate(() => window.engineTest.dispose('ev'));
@@ -205,7 +282,9 @@ test('storage cleared by the browser: a partly evicted model is downloaded again
       }),
   );
   net.requests.length = 0;
-  const again = await page.evaluate(() => window.engineTest.create('ev2', { modelUrl: '/test-models/v1/manifest.json', namespace: 'evict', backend: 'wasm' }));
+  const again = await page.evaluate(() =>
+    window.engineTest.create('ev2', { modelUrl: '/test-models/v1/manifest.json', namespace: 'evict', backend: 'wasm' }),
+  );
   expect(again.ok && again.value.status).toMatchObject({ modelSource: 'network', historyLength: 3 });
   expect(net.requests).toContain('/test-models/v1/weights.bin');
   const result = await page.evaluate(() => window.engineTest.call('ev2', 'recommend', { k: 3 }));

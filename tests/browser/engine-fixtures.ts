@@ -24,7 +24,11 @@ export async function servedTinyModel(name: string, seed: number): Promise<Serve
  * Serves models under /test-models/ on the context (so requests from workers are covered too).
  * `state.offline` makes every /test-models/ and /models/ request fail like a dead network.
  */
-export async function serveModels(context: BrowserContext, models: ServedModel[], state: { offline: boolean; requests: string[] }): Promise<void> {
+export async function serveModels(
+  context: BrowserContext,
+  models: ServedModel[],
+  state: { offline: boolean; requests: string[] },
+): Promise<void> {
   await context.route(/\/(test-models|models)\//, async (route) => {
     const url = new URL(route.request().url());
     state.requests.push(url.pathname);
@@ -33,7 +37,11 @@ export async function serveModels(context: BrowserContext, models: ServedModel[]
     if (!model) return route.fallback();
     const body = model.files.get(url.pathname.slice(model.prefix.length));
     if (!body) return route.fulfill({ status: 404, body: 'not found' });
-    return route.fulfill({ status: 200, body: Buffer.from(body), contentType: url.pathname.endsWith('.json') ? 'application/json' : 'application/octet-stream' });
+    return route.fulfill({
+      status: 200,
+      body: Buffer.from(body),
+      contentType: url.pathname.endsWith('.json') ? 'application/json' : 'application/octet-stream',
+    });
   });
 }
 

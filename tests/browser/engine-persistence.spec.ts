@@ -38,7 +38,10 @@ test('model and history survive a reload and a browser restart, offline', async 
   let context = await launch();
   let page = context.pages()[0] ?? (await context.newPage());
   await openEnginePage(page);
-  const first = await page.evaluate((url) => window.engineTest.create('p', { modelUrl: url, namespace: 'persist', backend: 'wasm' }), SHIPPED_MODEL_URL);
+  const first = await page.evaluate(
+    (url) => window.engineTest.create('p', { modelUrl: url, namespace: 'persist', backend: 'wasm' }),
+    SHIPPED_MODEL_URL,
+  );
   expect(first.ok, JSON.stringify(first)).toBe(true);
   expect(first.ok && first.value.status.modelSource).toBe('network');
   const recorded = await page.evaluate((events) => window.engineTest.call('p', 'record', events), SHIPPED_EVENTS);
@@ -51,7 +54,10 @@ test('model and history survive a reload and a browser restart, offline', async 
   const blocked = await blockModels(context);
   await page.reload();
   await openEnginePage(page);
-  const reloaded = await page.evaluate((url) => window.engineTest.create('p', { modelUrl: url, namespace: 'persist', backend: 'wasm' }), SHIPPED_MODEL_URL);
+  const reloaded = await page.evaluate(
+    (url) => window.engineTest.create('p', { modelUrl: url, namespace: 'persist', backend: 'wasm' }),
+    SHIPPED_MODEL_URL,
+  );
   expect(reloaded.ok, JSON.stringify(reloaded)).toBe(true);
   expect(reloaded.ok && reloaded.value.status).toMatchObject({ modelSource: 'storage', historyLength: SHIPPED_EVENTS.length });
   expect(blocked.length).toBeGreaterThan(0); // it did try the network, and it was refused
@@ -63,7 +69,10 @@ test('model and history survive a reload and a browser restart, offline', async 
   await blockModels(context);
   page = context.pages()[0] ?? (await context.newPage());
   await openEnginePage(page);
-  const restarted = await page.evaluate((url) => window.engineTest.create('p', { modelUrl: url, namespace: 'persist', backend: 'wasm' }), SHIPPED_MODEL_URL);
+  const restarted = await page.evaluate(
+    (url) => window.engineTest.create('p', { modelUrl: url, namespace: 'persist', backend: 'wasm' }),
+    SHIPPED_MODEL_URL,
+  );
   expect(restarted.ok, JSON.stringify(restarted)).toBe(true);
   expect(restarted.ok && restarted.value.status.modelSource).toBe('storage');
   const history = await page.evaluate(() => window.engineTest.call('p', 'history'));

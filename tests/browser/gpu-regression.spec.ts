@@ -39,13 +39,17 @@ const flags: string[] = [];
 
 function adapterKey(run: RegressionRun): string {
   const a = run.adapter;
-  return a ? `${a.vendor || 'unknown'}-${a.architecture || 'unknown'}`.replace(/[^a-z0-9_-]+/gi, '_').toLowerCase() : 'no-adapter';
+  return a
+    ? `${a.vendor || 'unknown'}-${a.architecture || 'unknown'}`.replace(/[^a-z0-9_-]+/gi, '_').toLowerCase()
+    : 'no-adapter';
 }
 
 function checkStage(model: string, stage: StageReport): void {
   const tolerance = TOLERANCE[stage.stage];
   if (tolerance !== undefined) {
-    expect(stage.maxRelError, `${model}: ${stage.stage} max rel error ${stage.maxRelError} > ${tolerance}`).toBeLessThanOrEqual(tolerance);
+    expect(stage.maxRelError, `${model}: ${stage.stage} max rel error ${stage.maxRelError} > ${tolerance}`).toBeLessThanOrEqual(
+      tolerance,
+    );
   } else if (EXACT_LISTS.includes(stage.stage)) {
     expect(stage.identical, `${model}: ${stage.stage} lists differ (overlap ${stage.overlap})`).toBe(true);
   } else {
@@ -63,13 +67,20 @@ for (const model of MODELS) {
     expect(run.adapter, 'no WebGPU adapter').toBeDefined();
     console.log(`[gpu] ${run.model} (${run.itemCount} items) on ${JSON.stringify(run.adapter)}`);
     for (const stage of run.stages) {
-      const list = stage.overlap !== undefined ? `, overlap ${(stage.overlap * 100).toFixed(1)}%, identical ${stage.identical}` : '';
+      const list =
+        stage.overlap !== undefined ? `, overlap ${(stage.overlap * 100).toFixed(1)}%, identical ${stage.identical}` : '';
       console.log(
         `[gpu]   ${stage.stage.padEnd(17)} max abs ${stage.maxAbsError.toExponential(2)}, max rel ${stage.maxRelError.toExponential(2)}${list}; ` +
           `cpu ${stage.ms.cpu.toFixed(1)} ms, webgpu ${stage.ms.webgpu.toFixed(1)} ms${stage.path ? ` (${stage.path})` : ''}`,
       );
     }
-    expect(run.stages.map((s) => s.stage)).toEqual([...Object.keys(TOLERANCE).slice(0, 4), 'scoring', 'top-k', 'beam search', 'full recommend']);
+    expect(run.stages.map((s) => s.stage)).toEqual([
+      ...Object.keys(TOLERANCE).slice(0, 4),
+      'scoring',
+      'top-k',
+      'beam search',
+      'full recommend',
+    ]);
     for (const stage of run.stages) checkStage(run.model, stage);
   });
 }
@@ -87,13 +98,19 @@ test.afterAll(() => {
       for (const [stage, ms] of Object.entries(stages)) {
         const before = baseline.webgpuMs[model]?.[stage];
         if (before !== undefined && before > 1 && ms > before * SLOWER_MARGIN) {
-          flags.push(`SLOWER: ${model} / ${stage}: ${ms.toFixed(1)} ms vs baseline ${before.toFixed(1)} ms (> ${SLOWER_MARGIN}x)`);
+          flags.push(
+            `SLOWER: ${model} / ${stage}: ${ms.toFixed(1)} ms vs baseline ${before.toFixed(1)} ms (> ${SLOWER_MARGIN}x)`,
+          );
         }
       }
     }
-    console.log(`[gpu] timings compared with ${baselinePath} (recorded ${baseline.recordedAt}): ${flags.length ? flags.join('; ') : 'no stage slower than 1.5x'}`);
+    console.log(
+      `[gpu] timings compared with ${baselinePath} (recorded ${baseline.recordedAt}): ${flags.length ? flags.join('; ') : 'no stage slower than 1.5x'}`,
+    );
   } else {
-    console.log(`[gpu] no timing baseline for adapter "${key}"; record one with POCKETREC_RECORD_GPU_BASELINE=1 npm run test:gpu`);
+    console.log(
+      `[gpu] no timing baseline for adapter "${key}"; record one with POCKETREC_RECORD_GPU_BASELINE=1 npm run test:gpu`,
+    );
   }
   if (process.env.POCKETREC_RECORD_GPU_BASELINE === '1') {
     const record: Baseline = { adapter: key, recordedAt: new Date().toISOString(), webgpuMs: current };
@@ -101,6 +118,9 @@ test.afterAll(() => {
     console.log(`[gpu] recorded baseline ${baselinePath}`);
   }
   mkdirSync('test-results', { recursive: true });
-  writeFileSync(REPORT, `${JSON.stringify({ date: new Date().toISOString(), adapterKey: key, tolerances: TOLERANCE, exactLists: EXACT_LISTS, slowerMargin: SLOWER_MARGIN, baseline: baseline ? baselinePath : null, flags, runs }, null, 2)}\n`);
+  writeFileSync(
+    REPORT,
+    `${JSON.stringify({ date: new Date().toISOString(), adapterKey: key, tolerances: TOLERANCE, exactLists: EXACT_LISTS, slowerMargin: SLOWER_MARGIN, baseline: baseline ? baselinePath : null, flags, runs }, null, 2)}\n`,
+  );
   console.log(`[gpu] report written to ${REPORT}`);
 });

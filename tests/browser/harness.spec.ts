@@ -37,7 +37,9 @@ test('webgpu, wasm and cpu agree on matmul + softmax + top-k', async ({ page }) 
     expect(run.backend).toBe(backend);
     expect(run.scores).toHaveLength(SPEC.queries * SPEC.items);
     expect(run.tensorsAfter, `${backend} leaked tensors`).toBe(run.tensorsBefore);
-    console.log(`[parity] ${backend}: ${run.millis.toFixed(1)} ms for [${SPEC.queries}x${SPEC.dim}] @ [${SPEC.items}x${SPEC.dim}]ᵀ + softmax + top-${SPEC.k}`);
+    console.log(
+      `[parity] ${backend}: ${run.millis.toFixed(1)} ms for [${SPEC.queries}x${SPEC.dim}] @ [${SPEC.items}x${SPEC.dim}]ᵀ + softmax + top-${SPEC.k}`,
+    );
     runs.push(run);
   }
 

@@ -25,7 +25,10 @@ test('fused score + top-k on WebGPU matches matMul + topk on cpu', async ({ page
     expect(tfjs.indices).toEqual(reference.indices);
     let maxError = 0;
     for (let i = 0; i < reference.values.length; i++) {
-      maxError = Math.max(maxError, Math.abs(fused.values[i]! - reference.values[i]!) / Math.max(1, Math.abs(reference.values[i]!)));
+      maxError = Math.max(
+        maxError,
+        Math.abs(fused.values[i]! - reference.values[i]!) / Math.max(1, Math.abs(reference.values[i]!)),
+      );
     }
     expect(maxError).toBeLessThan(1e-4);
     if (spec.excludeEvery > 0) {

@@ -4,7 +4,13 @@
  * record whether the thrown value was still an instance of the right class after crossing from the
  * worker, so the specs can assert that typed errors survive.
  */
-import { createRecommender, PocketrecError, type CreateRecommenderOptions, type LoadProgress, type Recommender } from '../../src/client/index.ts';
+import {
+  createRecommender,
+  PocketrecError,
+  type CreateRecommenderOptions,
+  type LoadProgress,
+  type Recommender,
+} from '../../src/client/index.ts';
 import * as errors from '../../src/errors/errors.ts';
 
 /** A thrown error, described for page.evaluate. */
@@ -20,11 +26,14 @@ export interface ErrorReport {
 /** Result of a call: its value or the error. */
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: ErrorReport };
 
-const ERROR_CLASSES = Object.entries(errors).filter(([, value]) => typeof value === 'function' && (value as { prototype?: unknown }).prototype instanceof Error) as [string, new (...args: never[]) => Error][];
+const ERROR_CLASSES = Object.entries(errors).filter(
+  ([, value]) => typeof value === 'function' && (value as { prototype?: unknown }).prototype instanceof Error,
+) as [string, new (...args: never[]) => Error][];
 
 function describeError(error: unknown): ErrorReport {
   const match = ERROR_CLASSES.filter(([, cls]) => error instanceof cls).map(([name]) => name);
-  const className = match.find((n) => n !== 'PocketrecError') ?? match[0] ?? (error instanceof Error ? `Error(${error.name})` : typeof error);
+  const className =
+    match.find((n) => n !== 'PocketrecError') ?? match[0] ?? (error instanceof Error ? `Error(${error.name})` : typeof error);
   return {
     className,
     isPocketrecError: error instanceof PocketrecError,
@@ -73,14 +82,23 @@ const engineTest = {
     const { worker, abortAfterMs: _a, ...rest } = options;
     return settle(async () => {
       const started = performance.now();
-      const recommender = await createRecommender({ ...rest, createWorker: workerFor(worker), onProgress: (p) => log.push(p), signal: controller.signal });
+      const recommender = await createRecommender({
+        ...rest,
+        createWorker: workerFor(worker),
+        onProgress: (p) => log.push(p),
+        signal: controller.signal,
+      });
       recommenders.set(name, recommender);
       return { status: recommender.loaded, millis: performance.now() - started };
     });
   },
   progress: (name: string) => progress.get(name) ?? [],
   /** Calls a Recommender method by name. */
-  call<M extends Method>(name: string, method: M, ...args: Parameters<Recommender[M]>): Promise<Outcome<Awaited<ReturnType<Recommender[M]>>>> {
+  call<M extends Method>(
+    name: string,
+    method: M,
+    ...args: Parameters<Recommender[M]>
+  ): Promise<Outcome<Awaited<ReturnType<Recommender[M]>>>> {
     type Result = Awaited<ReturnType<Recommender[M]>>;
     return settle<unknown>(async () => {
       const recommender = recommenders.get(name);
@@ -112,7 +130,8 @@ const engineTest = {
     const original = realPut;
     let puts = 0;
     IDBObjectStore.prototype.put = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
-      if (this.name === 'chunks' && ++puts > afterPuts) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      if (this.name === 'chunks' && ++puts > afterPuts)
+        throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
       return original.apply(this, args);
     };
   },
@@ -125,9 +144,23 @@ const engineTest = {
     const db = await openDB(databaseName);
     const names = [...db.objectStoreNames];
     const result = {
-      active: names.includes('active') ? ((await db.get('active', namespace)) as { modelVersion: string } | undefined)?.modelVersion ?? null : null,
-      versions: names.includes('manifests') ? ((await db.getAll('manifests')) as { namespace: string; modelVersion: string; complete: boolean }[]).filter((m) => m.namespace === namespace).map((m) => ({ modelVersion: m.modelVersion, complete: m.complete })) : [],
-      chunkVersions: names.includes('chunks') ? [...new Set(((await db.getAllKeys('chunks')) as unknown as [string, string][]).filter((key) => key[0] === namespace).map((key) => key[1]))] : [],
+      active: names.includes('active')
+        ? (((await db.get('active', namespace)) as { modelVersion: string } | undefined)?.modelVersion ?? null)
+        : null,
+      versions: names.includes('manifests')
+        ? ((await db.getAll('manifests')) as { namespace: string; modelVersion: string; complete: boolean }[])
+            .filter((m) => m.namespace === namespace)
+            .map((m) => ({ modelVersion: m.modelVersion, complete: m.complete }))
+        : [],
+      chunkVersions: names.includes('chunks')
+        ? [
+            ...new Set(
+              ((await db.getAllKeys('chunks')) as unknown as [string, string][])
+                .filter((key) => key[0] === namespace)
+                .map((key) => key[1]),
+            ),
+          ]
+        : [],
     };
     db.close();
     return result;

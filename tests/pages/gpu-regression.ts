@@ -76,7 +76,14 @@ function compare(stage: string, reference: StageOutput, webgpu: StageOutput): St
     maxAbsError = Math.max(maxAbsError, Number.isNaN(abs) ? Infinity : abs);
     maxRelError = Math.max(maxRelError, Number.isNaN(abs) ? Infinity : abs / Math.max(1, Math.abs(a)));
   }
-  return { stage, size: reference.values.length, maxAbsError, maxRelError, ms: { cpu: reference.ms, webgpu: webgpu.ms }, ...(webgpu.path ? { path: webgpu.path } : {}) };
+  return {
+    stage,
+    size: reference.values.length,
+    maxAbsError,
+    maxRelError,
+    ms: { cpu: reference.ms, webgpu: webgpu.ms },
+    ...(webgpu.path ? { path: webgpu.path } : {}),
+  };
 }
 
 function compareLists(stage: string, reference: StageOutput, webgpu: StageOutput, rowLength: number): StageReport {
@@ -87,7 +94,11 @@ function compareLists(stage: string, reference: StageOutput, webgpu: StageOutput
     const mine = new Set(webgpu.values.subarray(r * rowLength, (r + 1) * rowLength));
     for (let j = 0; j < rowLength; j++) if (mine.has(reference.values[r * rowLength + j]!)) found++;
   }
-  return { ...report, overlap: found / reference.values.length, identical: report.maxAbsError === 0 && reference.values.length === webgpu.values.length };
+  return {
+    ...report,
+    overlap: found / reference.values.length,
+    identical: report.maxAbsError === 0 && reference.values.length === webgpu.values.length,
+  };
 }
 
 async function timed<T extends tf.Tensor | tf.Tensor[]>(fn: () => T): Promise<{ out: T; ms: number }> {
@@ -137,7 +148,12 @@ async function runStages(
     const prefixMem = new PrefixMem(prefixConfig, 3);
     const codes = seededInts(256 * 4, 64, 5);
     const hashes = prefixHashIndices(codes, 256, 4, 4, prefixHashConfigOf(prefixConfig));
-    out.set('PrefixMem', await valuesOf(() => prefixMem.embedItems(tf.tensor2d(codes, [256, 4], 'int32'), tf.tensor3d(hashes, [256, 4, hashes.length / 1024], 'int32'))));
+    out.set(
+      'PrefixMem',
+      await valuesOf(() =>
+        prefixMem.embedItems(tf.tensor2d(codes, [256, 4], 'int32'), tf.tensor3d(hashes, [256, 4, hashes.length / 1024], 'int32')),
+      ),
+    );
     for (const variable of prefixMem.variables.values()) variable.dispose();
 
     const runtime = DecoderRuntime.fromArtifacts(manifest, files);
@@ -161,10 +177,12 @@ async function runStages(
     tf.dispose([top.values, top.indices, queries]);
 
     // SID beam search over the model's trie (or a trie over seeded 3-level codes when it ships none).
-    const sid = readSidArtifacts(files, itemCount) ?? (() => {
-      const { table } = buildSidTable(seededInts(itemCount * 3, 32, 9), itemCount, 3, 32);
-      return { table, trie: buildTrie(table) };
-    })();
+    const sid =
+      readSidArtifacts(files, itemCount) ??
+      (() => {
+        const { table } = buildSidTable(seededInts(itemCount * 3, 32, 9), itemCount, 3, 32);
+        return { table, trie: buildTrie(table) };
+      })();
     const scores = inputs.scores ?? (out.get('scoring')!.values as Float32Array);
     const t1 = performance.now();
     const beams = sidBeamSearch(sid.trie, scores, itemCount, inputs.requests.length, RECOMMEND_K);
@@ -176,7 +194,13 @@ async function runStages(
 }
 
 /** The engine's full recommend on one backend, with the artifacts served from memory. */
-async function recommendOn(backend: 'cpu' | 'webgpu', manifestBytes: Uint8Array, fileBytes: Map<string, Uint8Array>, history: HistoryEvent[], outcomes: string[]): Promise<StageOutput> {
+async function recommendOn(
+  backend: 'cpu' | 'webgpu',
+  manifestBytes: Uint8Array,
+  fileBytes: Map<string, Uint8Array>,
+  history: HistoryEvent[],
+  outcomes: string[],
+): Promise<StageOutput> {
   const base = 'https://model.invalid/';
   const fetchFromMemory = async (input: string): Promise<Response> => {
     const path = input.startsWith(base) ? input.slice(base.length) : input;
@@ -210,7 +234,8 @@ async function fetchModel(url: string): Promise<{ manifestBytes: Uint8Array; fil
   const manifestBytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
   const manifest = JSON.parse(new TextDecoder().decode(manifestBytes)) as ModelManifest;
   const files = new Map<string, Uint8Array>();
-  for (const entry of manifest.files) files.set(entry.path, new Uint8Array(await (await fetch(new URL(entry.path, new URL(url, location.href)))).arrayBuffer()));
+  for (const entry of manifest.files)
+    files.set(entry.path, new Uint8Array(await (await fetch(new URL(entry.path, new URL(url, location.href)))).arrayBuffer()));
   return { manifestBytes, files };
 }
 
@@ -237,7 +262,11 @@ async function run(model: string): Promise<RegressionRun> {
   }
 
   const outcomes = manifest.outcomes;
-  const history: HistoryEvent[] = Array.from(seededInts(60, manifest.itemCount, 21), (item, i) => ({ item, outcome: i % outcomes.length, time: 1_600_000_000 + 3600 * i }));
+  const history: HistoryEvent[] = Array.from(seededInts(60, manifest.itemCount, 21), (item, i) => ({
+    item,
+    outcome: i % outcomes.length,
+    time: 1_600_000_000 + 3600 * i,
+  }));
   const requests = outcomes.flatMap((_, outcome) => manifest.horizons.map((__, horizon) => ({ outcome, horizon })));
   const inputs: SharedInputs = { history, lookupItems: seededInts(128, manifest.itemCount, 33), requests };
 
@@ -249,13 +278,24 @@ async function run(model: string): Promise<RegressionRun> {
   const stages: StageReport[] = [];
   for (const [stage, ref] of reference) {
     const gpu = webgpu.get(stage)!;
-    stages.push(stage === 'top-k' ? compareLists(stage, ref, gpu, TOP_K) : stage === 'beam search' ? compareLists(stage, ref, gpu, RECOMMEND_K) : compare(stage, ref, gpu));
+    stages.push(
+      stage === 'top-k'
+        ? compareLists(stage, ref, gpu, TOP_K)
+        : stage === 'beam search'
+          ? compareLists(stage, ref, gpu, RECOMMEND_K)
+          : compare(stage, ref, gpu),
+    );
   }
   const recommendCpu = await recommendOn('cpu', manifestBytes, bytesByPath, history, outcomes);
   const recommendGpu = await recommendOn('webgpu', manifestBytes, bytesByPath, history, outcomes);
   stages.push(compareLists('full recommend', recommendCpu, recommendGpu, RECOMMEND_K));
   const { adapter } = await probeWebGPU();
-  return { model: model.startsWith('synthetic:') ? `synthetic, ${manifest.itemCount} items` : manifest.dataset.name, itemCount: manifest.itemCount, adapter, stages };
+  return {
+    model: model.startsWith('synthetic:') ? `synthetic, ${manifest.itemCount} items` : manifest.dataset.name,
+    itemCount: manifest.itemCount,
+    adapter,
+    stages,
+  };
 }
 
 const gpuRegression = { run };

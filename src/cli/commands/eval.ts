@@ -63,13 +63,18 @@ const f4 = (x: number | undefined) => (x === undefined ? '-' : x.toFixed(4));
 export function formatMetrics(result: EvalResult): string {
   const names = Object.keys(result.masked);
   const lines = [`${'metric'.padEnd(14)} ${'masked'.padStart(8)} ${'unmasked'.padStart(8)}`];
-  for (const name of names) lines.push(`${name.padEnd(14)} ${f4(result.masked[name]).padStart(8)} ${f4(result.unmasked[name]).padStart(8)}`);
+  for (const name of names)
+    lines.push(`${name.padEnd(14)} ${f4(result.masked[name]).padStart(8)} ${f4(result.unmasked[name]).padStart(8)}`);
   const outcomes = Object.keys(result.perOutcome.masked);
   if (outcomes.length > 1) {
     lines.push('', 'per target outcome (masked):');
     for (const o of outcomes) {
       const row = result.perOutcome.masked[o]!;
-      lines.push(`  ${o.padEnd(10)} ${Object.entries(row).map(([k, v]) => `${k} ${k === 'cases' ? v : f4(v)}`).join('  ')}`);
+      lines.push(
+        `  ${o.padEnd(10)} ${Object.entries(row)
+          .map(([k, v]) => `${k} ${k === 'cases' ? v : f4(v)}`)
+          .join('  ')}`,
+      );
     }
   }
   return lines.join('\n');
@@ -119,12 +124,15 @@ export async function run(args: ParsedArgs): Promise<number> {
   const maxUsers = args.options.get('max-users');
   if (maxUsers !== undefined) cases = cases.slice(0, numberOption(args, 'max-users', cases.length));
   const itemCount = dataset.catalog.ids.length;
-  process.stderr.write(`${dataset.name}: ${dataset.userIds.length} users, ${itemCount} items; ${split.label} ${part}: ${cases.length} cases\n`);
+  process.stderr.write(
+    `${dataset.name}: ${dataset.userIds.length} users, ${itemCount} items; ${split.label} ${part}: ${cases.length} cases\n`,
+  );
 
   const conditionText = args.options.get('condition');
   let condition: 'target' | 'mismatched' | number | undefined;
   if (conditionText !== undefined) {
-    condition = conditionText === 'target' || conditionText === 'mismatched' ? conditionText : dataset.outcomes.indexOf(conditionText);
+    condition =
+      conditionText === 'target' || conditionText === 'mismatched' ? conditionText : dataset.outcomes.indexOf(conditionText);
     if (condition === -1) throw new CliError(`--condition must be target, mismatched or one of ${dataset.outcomes.join(', ')}`);
   }
 
@@ -138,7 +146,10 @@ export async function run(args: ParsedArgs): Promise<number> {
       context,
       { window: [0, 2, 5, 20], forward: [false, true], lastN: [1, 5, 20, 50], decay: [0.5, 0.8, 1] },
       split.validation,
-      (row) => process.stderr.write(`  ${formatCoocParams(row.params)}  NDCG@10 ${f4(row.validation['NDCG@10'])}  HR@10 ${f4(row.validation['HR@10'])}\n`),
+      (row) =>
+        process.stderr.write(
+          `  ${formatCoocParams(row.params)}  NDCG@10 ${f4(row.validation['NDCG@10'])}  HR@10 ${f4(row.validation['HR@10'])}\n`,
+        ),
     );
     tuning = tuned.rows;
     params = formatCoocParams(tuned.best);
@@ -196,7 +207,10 @@ export async function run(args: ParsedArgs): Promise<number> {
       evalSeconds: result.wallSeconds,
       wallSeconds,
       usersPerSecond: result.usersPerSecond,
-      command: `pocketrec ${process.argv.slice(2).map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}`,
+      command: `pocketrec ${process.argv
+        .slice(2)
+        .map((a) => (/\s/.test(a) ? JSON.stringify(a) : a))
+        .join(' ')}`,
       machine: machineDescription(),
       date: new Date().toISOString(),
       gitCommit: gitCommit(),
@@ -210,4 +224,3 @@ export async function run(args: ParsedArgs): Promise<number> {
   }
   return 0;
 }
-

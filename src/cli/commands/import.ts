@@ -68,7 +68,9 @@ export function formatSummary(name: string, s: ImportSummary, seconds: number): 
     `users     ${fmt(s.users)}`,
     `items     ${fmt(s.items)}${s.itemsWithEvents !== undefined ? ` (${fmt(s.itemsWithEvents)} with events)` : ''}`,
     `events    ${fmt(s.events)} (${fmt(s.eventsWithTime)} with timestamps)`,
-    `outcomes  ${Object.entries(s.outcomeCounts).map(([k, v]) => `${k} ${fmt(v)}`).join(' · ')}`,
+    `outcomes  ${Object.entries(s.outcomeCounts)
+      .map(([k, v]) => `${k} ${fmt(v)}`)
+      .join(' · ')}`,
     `dropped   ${dropped.length === 0 ? 'none' : dropped.map(([k, v]) => `${k}: ${fmt(v)}`).join(' · ')}`,
     'files',
     ...s.files.map((f) => `  ${f.path} (${fmt(f.rows)} rows)`),

@@ -42,7 +42,12 @@ leave-one-out test targets; writes <out>/<dataset>.sid-ablation.json.
 /** Parses --vectors into weight overrides: listed parts keep their dataset weight (or 1), others 0. */
 function vectorOverrides(datasetName: string, spec: string | undefined): Partial<ItemVectorConfig> {
   if (spec === undefined) return {};
-  const parts = new Set(spec.split(',').map((p) => p.trim()).filter(Boolean));
+  const parts = new Set(
+    spec
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean),
+  );
   const known = new Set(['content', 'collab', 'collaborative', 'supplied']);
   for (const p of parts) if (!known.has(p)) throw new CliError(`--vectors: unknown part "${p}" (use content, collab, supplied)`);
   const base = sidConfigFor(datasetName).vectors;
@@ -62,10 +67,15 @@ export async function run(args: ParsedArgs): Promise<number> {
     codebookSize: args.options.has('codes') ? numberOption(args, 'codes', 64) : undefined,
     iterations: args.options.has('iterations') ? numberOption(args, 'iterations', 15) : undefined,
     seed: numberOption(args, 'seed', 0),
-    vectors: { ...vectorOverrides(name, args.options.get('vectors')), ...(args.options.has('dim') ? { dim: numberOption(args, 'dim', 64) } : {}) },
+    vectors: {
+      ...vectorOverrides(name, args.options.get('vectors')),
+      ...(args.options.has('dim') ? { dim: numberOption(args, 'dim', 64) } : {}),
+    },
   });
-  if (!(Number.isInteger(config.levels) && config.levels >= 1 && config.levels <= 8)) throw new CliError('--levels must be an integer in 1..8');
-  if (!(Number.isInteger(config.codebookSize) && config.codebookSize >= 2 && config.codebookSize <= 65536)) throw new CliError('--codes must be an integer in 2..65536');
+  if (!(Number.isInteger(config.levels) && config.levels >= 1 && config.levels <= 8))
+    throw new CliError('--levels must be an integer in 1..8');
+  if (!(Number.isInteger(config.codebookSize) && config.codebookSize >= 2 && config.codebookSize <= 65536))
+    throw new CliError('--codes must be an integer in 2..65536');
   const build = buildSemanticIds(dataset, config);
   const stats = summarizeSidBuild(build);
   const outDir = resolve(args.options.get('out') ?? 'runs/sids');
@@ -77,10 +87,15 @@ export async function run(args: ParsedArgs): Promise<number> {
     ...stats,
     format: { file: `${name}.sids.bin`, description: 'src/sid/sid-table.ts serializeSidArtifacts v1: table + trie + codebooks' },
     vectorLayout: build.itemVectors.parts,
-    contentModel: content ? { dim: content.dim, seed: content.seed, unseenIdf: content.unseenIdf, idf: Object.fromEntries([...content.idf].sort()) } : null,
+    contentModel: content
+      ? { dim: content.dim, seed: content.seed, unseenIdf: content.unseenIdf, idf: Object.fromEntries([...content.idf].sort()) }
+      : null,
   };
   // Write to temporaries and rename, so a failure never leaves half-written outputs.
-  writeFileSync(`${binPath}.tmp`, new Uint8Array(serializeSidArtifacts({ table: build.table, trie: build.trie, codebooks: build.quantization.codebooks })));
+  writeFileSync(
+    `${binPath}.tmp`,
+    new Uint8Array(serializeSidArtifacts({ table: build.table, trie: build.trie, codebooks: build.quantization.codebooks })),
+  );
   writeFileSync(`${jsonPath}.tmp`, `${JSON.stringify(json, null, 1)}\n`);
   renameSync(`${binPath}.tmp`, binPath);
   renameSync(`${jsonPath}.tmp`, jsonPath);
@@ -107,14 +122,31 @@ export async function run(args: ParsedArgs): Promise<number> {
     const partial: import('../../sid/ablation.ts').SidVariantResult[] = [];
     // Rewritten after every variant, so a long run that is stopped still leaves its finished variants.
     const save = (evalCount: number, trainExamples: number, complete: boolean): void => {
-      const report = { dataset: name, started, backend, command, complete, sid: { levels: config.levels, codebookSize: config.codebookSize, disambiguationSize: build.table.disambiguationSize }, config: { ...ablationConfig, evalUsers: evalCount }, trainExamples, results: partial };
+      const report = {
+        dataset: name,
+        started,
+        backend,
+        command,
+        complete,
+        sid: { levels: config.levels, codebookSize: config.codebookSize, disambiguationSize: build.table.disambiguationSize },
+        config: { ...ablationConfig, evalUsers: evalCount },
+        trainExamples,
+        results: partial,
+      };
       writeFileSync(`${ablationPath}.tmp`, `${JSON.stringify(report, null, 1)}\n`);
       renameSync(`${ablationPath}.tmp`, ablationPath);
     };
-    const result = runSidAblation(dataset, build.table, build.trie, ablationConfig, (line) => process.stdout.write(`${line}\n`), (r, evalCount, trainExamples) => {
-      partial.push(r);
-      save(evalCount, trainExamples, false);
-    });
+    const result = runSidAblation(
+      dataset,
+      build.table,
+      build.trie,
+      ablationConfig,
+      (line) => process.stdout.write(`${line}\n`),
+      (r, evalCount, trainExamples) => {
+        partial.push(r);
+        save(evalCount, trainExamples, false);
+      },
+    );
     save(result.evalUsers, result.trainExamples, true);
     process.stdout.write(`${formatAblation(result.results)}\nwrote ${ablationPath}\n`);
   }
@@ -125,7 +157,12 @@ export async function run(args: ParsedArgs): Promise<number> {
 function formatAblation(results: import('../../sid/ablation.ts').SidVariantResult[]): string {
   const lines = ['variant              params    acc per SID position              R@10    R@100   train s'];
   for (const r of results) {
-    lines.push(`${r.variant.padEnd(20)} ${String(r.parameters).padStart(8)}  ${r.accuracy.map((a) => a.toFixed(4)).join(' ').padEnd(31)} ${r.recallAt10.toFixed(4)}  ${r.recallAt100.toFixed(4)}  ${r.trainSeconds.toFixed(0).padStart(6)}`);
+    lines.push(
+      `${r.variant.padEnd(20)} ${String(r.parameters).padStart(8)}  ${r.accuracy
+        .map((a) => a.toFixed(4))
+        .join(' ')
+        .padEnd(31)} ${r.recallAt10.toFixed(4)}  ${r.recallAt100.toFixed(4)}  ${r.trainSeconds.toFixed(0).padStart(6)}`,
+    );
   }
   return lines.join('\n');
 }

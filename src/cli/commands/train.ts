@@ -78,26 +78,30 @@ export function catalogJson(dataset: Dataset): Uint8Array {
   const genreNames: string[] = [];
   const genreIndex = new Map<string, number>();
   const genres = c.ids.map((_, i) =>
-    (c.features[i] ?? []).filter((f) => f.startsWith('genre:')).map((f) => {
-      const g = f.slice(6);
-      let k = genreIndex.get(g);
-      if (k === undefined) {
-        genreIndex.set(g, (k = genreNames.length));
-        genreNames.push(g);
-      }
-      return k;
+    (c.features[i] ?? [])
+      .filter((f) => f.startsWith('genre:'))
+      .map((f) => {
+        const g = f.slice(6);
+        let k = genreIndex.get(g);
+        if (k === undefined) {
+          genreIndex.set(g, (k = genreNames.length));
+          genreNames.push(g);
+        }
+        return k;
+      }),
+  );
+  return new TextEncoder().encode(
+    JSON.stringify({
+      dataset: dataset.name,
+      outcomes: dataset.outcomes,
+      ids: c.ids,
+      titles: c.ids.map((id, i) => c.titles?.[i] ?? id),
+      years: c.ids.map((_, i) => (c.years && Number.isFinite(c.years[i]) ? c.years[i] : null)),
+      genreNames,
+      genres,
+      popularity: itemPopularity(dataset),
     }),
   );
-  return new TextEncoder().encode(JSON.stringify({
-    dataset: dataset.name,
-    outcomes: dataset.outcomes,
-    ids: c.ids,
-    titles: c.ids.map((id, i) => c.titles?.[i] ?? id),
-    years: c.ids.map((_, i) => (c.years && Number.isFinite(c.years[i]) ? c.years[i] : null)),
-    genreNames,
-    genres,
-    popularity: itemPopularity(dataset),
-  }));
 }
 
 /** Events per item over every user's sequence. */
@@ -114,7 +118,9 @@ export async function run(args: ParsedArgs): Promise<number> {
   const t0 = performance.now();
   const dataset = await loadForCli(name, datasetOptions(args, printReadProgress));
   const split = leaveOneOutSplit(dataset.sequences);
-  log(`${dataset.name}: ${dataset.sequences.length} users, ${dataset.catalog.ids.length} items, ${dataset.summary.events} events; backend ${backend}; loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  log(
+    `${dataset.name}: ${dataset.sequences.length} users, ${dataset.catalog.ids.length} items, ${dataset.summary.events} events; backend ${backend}; loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
 
   const config: DecoderConfig = defaultDecoderConfig({
     itemCount: dataset.catalog.ids.length,
@@ -169,10 +175,17 @@ export async function run(args: ParsedArgs): Promise<number> {
     const ts = performance.now();
     const build = buildSemanticIds(dataset, sidConfigFor(dataset.name, { seed: options.seed }));
     const t = build.table;
-    sidInfo = { levels: t.levels, codebookSize: t.codebookSize, sidLength: t.sidLength, disambiguationSize: t.disambiguationSize };
+    sidInfo = {
+      levels: t.levels,
+      codebookSize: t.codebookSize,
+      sidLength: t.sidLength,
+      disambiguationSize: t.disambiguationSize,
+    };
     sidBytes = new Uint8Array(serializeSidArtifacts({ table: t, trie: build.trie }));
     encoder = new PrefixMemItemEncoder(new PrefixMem(prefixMemConfigFor(t, config.dim), options.seed), t);
-    log(`semantic IDs: ${t.levels} levels x ${t.codebookSize} codes (+${t.disambiguationSize} disambiguation) in ${((performance.now() - ts) / 1000).toFixed(1)} s`);
+    log(
+      `semantic IDs: ${t.levels} levels x ${t.codebookSize} codes (+${t.disambiguationSize} disambiguation) in ${((performance.now() - ts) / 1000).toFixed(1)} s`,
+    );
   }
   const trainer = new DecoderTrainer(config, options, encoder);
   // First Ctrl-C: finish this step, validate, export the best model so far. Second: abort.
@@ -189,7 +202,9 @@ export async function run(args: ParsedArgs): Promise<number> {
       return r.masked;
     })
     .finally(() => process.off('SIGINT', onInterrupt));
-  log(`trained ${result.history.length} epochs in ${(result.wallSeconds / 60).toFixed(1)} min; best epoch ${result.bestEpoch} ${JSON.stringify(result.bestValidation)}`);
+  log(
+    `trained ${result.history.length} epochs in ${(result.wallSeconds / 60).toFixed(1)} min; best epoch ${result.bestEpoch} ${JSON.stringify(result.bestValidation)}`,
+  );
 
   const metrics: Record<string, number> = {};
   for (const [k, v] of Object.entries(result.bestValidation ?? {})) metrics[`validation.${k}`] = v;
@@ -198,7 +213,11 @@ export async function run(args: ParsedArgs): Promise<number> {
     const r = await evaluate(rec, split.test, { itemCount, ks: [10, 50] });
     for (const [k, v] of Object.entries(r.masked)) metrics[`test.${k}`] = v;
     for (const [k, v] of Object.entries(r.unmasked)) metrics[`test.unmasked.${k}`] = v;
-    log(`test (masked): ${Object.entries(r.masked).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(' ')}`);
+    log(
+      `test (masked): ${Object.entries(r.masked)
+        .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+        .join(' ')}`,
+    );
   }
   metrics['train.epochs'] = result.history.length;
   metrics['train.bestEpoch'] = result.bestEpoch;

@@ -84,9 +84,7 @@ export class CoocRecommender implements Recommender {
 
     // Contexts per item: for window 0, the distinct items of each user holding it; otherwise the positions
     // around each occurrence. Both are walked from an item -> (user, position) occurrence index.
-    const sequences = context.train.map((s) =>
-      window === 0 ? Int32Array.from(new Set(s.items)) : s.items,
-    );
+    const sequences = context.train.map((s) => (window === 0 ? Int32Array.from(new Set(s.items)) : s.items));
     const occStart = new Int32Array(n + 1);
     for (const seq of sequences) for (let p = 0; p < seq.length; p++) occStart[seq[p]! + 1]!++;
     for (let i = 0; i < n; i++) occStart[i + 1]! += occStart[i]!;
@@ -183,7 +181,11 @@ export async function tuneCooc(
       for (const lastN of grid.lastN) {
         for (const decay of lastN === 1 ? [1] : grid.decay) {
           model.params = { ...model.params, lastN, decay };
-          const result = await evaluate(model, validation, { itemCount: context.dataset.catalog.ids.length, ks: [10], lists: false });
+          const result = await evaluate(model, validation, {
+            itemCount: context.dataset.catalog.ids.length,
+            ks: [10],
+            lists: false,
+          });
           const row = { params: { ...model.params }, validation: result.masked };
           rows.push(row);
           onRow?.(row);

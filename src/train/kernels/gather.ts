@@ -14,8 +14,12 @@ export function gatherWasmConfig(stock: KernelConfig): KernelConfig {
     const indices = args.inputs['indices']!;
     const axis = Number(args.attrs?.['axis'] ?? 0);
     const batchDims = Number(args.attrs?.['batchDims'] ?? 0);
-    const supported = (axis === 0 || axis === -x.shape.length) && batchDims === 0 && x.shape.length >= 1
-      && (x.dtype === 'float32' || x.dtype === 'int32') && indices.dtype === 'int32';
+    const supported =
+      (axis === 0 || axis === -x.shape.length) &&
+      batchDims === 0 &&
+      x.shape.length >= 1 &&
+      (x.dtype === 'float32' || x.dtype === 'int32') &&
+      indices.dtype === 'int32';
     if (!supported) return stock.kernelFunc(args as Parameters<KernelFunc>[0]) as TensorInfo;
     const backend = args.backend as WasmBackendLike;
     const rows = x.shape[0]!;
@@ -32,5 +36,11 @@ export function gatherWasmConfig(stock: KernelConfig): KernelConfig {
     }
     return out;
   };
-  return { kernelName: GatherV2, backendName: 'wasm', kernelFunc: kernelFunc as unknown as KernelFunc, setupFunc: stock.setupFunc, disposeFunc: stock.disposeFunc };
+  return {
+    kernelName: GatherV2,
+    backendName: 'wasm',
+    kernelFunc: kernelFunc as unknown as KernelFunc,
+    setupFunc: stock.setupFunc,
+    disposeFunc: stock.disposeFunc,
+  };
 }

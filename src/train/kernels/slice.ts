@@ -6,7 +6,17 @@
  * Semantics are TF's: `out = x[begin[0]:begin[0]+size[0], ...]`, `size[i] == -1` meaning "to the end".
  * Strings are not supported (they never reach the training path); float32 and int32 are.
  */
-import { backend_util, Slice, SplitV, slice_util, util, type KernelConfig, type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs';
+import {
+  backend_util,
+  Slice,
+  SplitV,
+  slice_util,
+  util,
+  type KernelConfig,
+  type KernelFunc,
+  type NamedAttrMap,
+  type TensorInfo,
+} from '@tensorflow/tfjs';
 import { heapView, type WasmBackendLike } from './wasm-heap.ts';
 
 export function sliceInPlace(args: { inputs: Record<string, TensorInfo>; backend: unknown; attrs?: NamedAttrMap }): TensorInfo {
@@ -66,7 +76,11 @@ export const sliceWasmConfig: KernelConfig = {
 function splitInPlace(args: { inputs: Record<string, TensorInfo>; backend: unknown; attrs?: NamedAttrMap }): TensorInfo[] {
   const x = args.inputs['x']!;
   const axis = util.parseAxisParam(args.attrs?.['axis'] as number, x.shape)[0]!;
-  const sizes = backend_util.prepareSplitSize(x as unknown as Parameters<typeof backend_util.prepareSplitSize>[0], args.attrs?.['numOrSizeSplits'] as number | number[], axis);
+  const sizes = backend_util.prepareSplitSize(
+    x as unknown as Parameters<typeof backend_util.prepareSplitSize>[0],
+    args.attrs?.['numOrSizeSplits'] as number | number[],
+    axis,
+  );
   const begin = new Array<number>(x.shape.length).fill(0);
   return sizes.map((s) => {
     const size = [...x.shape];

@@ -33,11 +33,21 @@ export function transposeWasmConfig(stock: KernelConfig): KernelConfig {
     const big = x.shape.map((s, i) => ({ s, i })).filter((a) => a.s !== 1);
     const permBig = perm.filter((p) => x.shape[p] !== 1);
     const swapped = big.length === 2 && permBig[0] === big[1]!.i && permBig[1] === big[0]!.i;
-    if (!swapped || (x.dtype !== 'float32' && x.dtype !== 'int32')) return stock.kernelFunc(args as Parameters<KernelFunc>[0]) as TensorInfo;
+    if (!swapped || (x.dtype !== 'float32' && x.dtype !== 'int32'))
+      return stock.kernelFunc(args as Parameters<KernelFunc>[0]) as TensorInfo;
     const backend = args.backend as WasmBackendLike;
-    const out = backend.makeOutput(perm.map((p) => x.shape[p]!), x.dtype); // before views: may grow the heap
+    const out = backend.makeOutput(
+      perm.map((p) => x.shape[p]!),
+      x.dtype,
+    ); // before views: may grow the heap
     transposeBlocked(heapView(backend, x), heapView(backend, out), big[0]!.s, big[1]!.s);
     return out;
   };
-  return { kernelName: Transpose, backendName: 'wasm', kernelFunc: kernelFunc as unknown as KernelFunc, setupFunc: stock.setupFunc, disposeFunc: stock.disposeFunc };
+  return {
+    kernelName: Transpose,
+    backendName: 'wasm',
+    kernelFunc: kernelFunc as unknown as KernelFunc,
+    setupFunc: stock.setupFunc,
+    disposeFunc: stock.disposeFunc,
+  };
 }

@@ -3,7 +3,12 @@ import { catalogJson } from '../../../src/cli/commands/train.ts';
 import type { Dataset } from '../../../src/data/types.ts';
 
 function sequence(user: number, items: number[]) {
-  return { user, items: Int32Array.from(items), outcomes: new Uint8Array(items.length), times: new Float64Array(items.length).fill(NaN) };
+  return {
+    user,
+    items: Int32Array.from(items),
+    outcomes: new Uint8Array(items.length),
+    times: new Float64Array(items.length).fill(NaN),
+  };
 }
 
 describe('catalogJson (the demo catalog export)', () => {

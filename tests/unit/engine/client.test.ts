@@ -29,7 +29,13 @@ afterAll(() => {
 describe('createRecommender (in-page engine)', () => {
   it('loads, records, recommends and reports status; calls after dispose reject with DisposedError', async () => {
     const phases: string[] = [];
-    const recommender = await createRecommender({ modelUrl: manifestUrl, engine: 'in-page', backend: 'cpu', databaseName: 'client-1', onProgress: (p) => phases.push(p.phase) });
+    const recommender = await createRecommender({
+      modelUrl: manifestUrl,
+      engine: 'in-page',
+      backend: 'cpu',
+      databaseName: 'client-1',
+      onProgress: (p) => phases.push(p.phase),
+    });
     expect(phases[0]).toBe('download');
     expect(phases.at(-1)).toBe('ready');
     expect(recommender.loaded).toMatchObject({ backend: 'cpu', modelSource: 'network', namespace: 'default', itemCount: 40 });
@@ -42,7 +48,13 @@ describe('createRecommender (in-page engine)', () => {
 
   it('aborts a load with AbortError and activates nothing', async () => {
     const controller = new AbortController();
-    const pending = createRecommender({ modelUrl: manifestUrl, engine: 'in-page', backend: 'cpu', databaseName: 'client-2', signal: controller.signal });
+    const pending = createRecommender({
+      modelUrl: manifestUrl,
+      engine: 'in-page',
+      backend: 'cpu',
+      databaseName: 'client-2',
+      signal: controller.signal,
+    });
     setTimeout(() => controller.abort(), 30);
     await expect(pending).rejects.toBeInstanceOf(AbortError);
     await new Promise((r) => setTimeout(r, 200)); // let the engine unwind
@@ -56,7 +68,9 @@ describe('createRecommender (in-page engine)', () => {
     await expect(createRecommender({ modelUrl: '' })).rejects.toBeInstanceOf(InvalidArgumentError);
     net.offline = true;
     try {
-      await expect(createRecommender({ modelUrl: manifestUrl, engine: 'in-page', backend: 'cpu', databaseName: 'client-3' })).rejects.toBeInstanceOf(NetworkError);
+      await expect(
+        createRecommender({ modelUrl: manifestUrl, engine: 'in-page', backend: 'cpu', databaseName: 'client-3' }),
+      ).rejects.toBeInstanceOf(NetworkError);
     } finally {
       net.offline = false;
     }

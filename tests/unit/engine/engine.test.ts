@@ -20,8 +20,15 @@ beforeAll(async () => {
 function engine(fetchBodies = bodies) {
   return new Engine({ createRuntime: DecoderRuntime.fromArtifacts, fetch: memoryFetch(fetchBodies) });
 }
-const options = (databaseName: string, extra: Partial<EngineLoadOptions> = {}): EngineLoadOptions => ({ modelUrl: manifestUrl, backend: 'cpu', databaseName, namespace: 'shop', ...extra });
-const events = (ids: number[], t0 = 1_700_000_000) => ids.map((n, i) => ({ itemId: `i${n}`, outcome: ['love', 'watch', 'dislike'][i % 3]!, time: t0 + i * 3600 }));
+const options = (databaseName: string, extra: Partial<EngineLoadOptions> = {}): EngineLoadOptions => ({
+  modelUrl: manifestUrl,
+  backend: 'cpu',
+  databaseName,
+  namespace: 'shop',
+  ...extra,
+});
+const events = (ids: number[], t0 = 1_700_000_000) =>
+  ids.map((n, i) => ({ itemId: `i${n}`, outcome: ['love', 'watch', 'dislike'][i % 3]!, time: t0 + i * 3600 }));
 
 function expectSameRanking(a: RecommendResult, b: RecommendResult): void {
   expect(a.items.map((i) => i.itemId)).toEqual(b.items.map((i) => i.itemId));
@@ -34,7 +41,14 @@ describe('Engine (real DecoderRuntime on cpu, fake IndexedDB)', () => {
     const a = engine();
     const phases: string[] = [];
     const status = await a.load(options(db), (p) => phases.push(p.phase));
-    expect(status).toMatchObject({ backend: 'cpu', modelSource: 'network', itemCount: 40, outcomes: ['dislike', 'watch', 'love'], horizons: ['next', 'soon', 'later'], sidAvailable: true });
+    expect(status).toMatchObject({
+      backend: 'cpu',
+      modelSource: 'network',
+      itemCount: 40,
+      outcomes: ['dislike', 'watch', 'love'],
+      horizons: ['next', 'soon', 'later'],
+      sidAvailable: true,
+    });
     expect(phases.at(-2)).toBe('compile');
     expect(phases.at(-1)).toBe('ready');
 
@@ -78,7 +92,12 @@ describe('Engine (real DecoderRuntime on cpu, fake IndexedDB)', () => {
     const denied = await e.recommend({ k: 10, filter: { deny: result.items.slice(0, 5).map((i) => i.itemId) } });
     for (const item of result.items.slice(0, 5)) expect(denied.items.map((i) => i.itemId)).not.toContain(item.itemId);
 
-    const unknown = await e.record([{ itemId: 'nope', outcome: 'love' }, { itemId: 'i5', outcome: 'love' }]).catch((x: unknown) => x);
+    const unknown = await e
+      .record([
+        { itemId: 'nope', outcome: 'love' },
+        { itemId: 'i5', outcome: 'love' },
+      ])
+      .catch((x: unknown) => x);
     expect(unknown).toBeInstanceOf(UnknownItemError);
     expect((unknown as UnknownItemError).itemIds).toEqual(['nope']);
     expect((await e.history()).length).toBe(4); // nothing recorded
@@ -122,7 +141,10 @@ describe('Engine (real DecoderRuntime on cpu, fake IndexedDB)', () => {
     expect(new Set(catalog.map((item) => item.sid!.join('.'))).size).toBe(40);
     await first.dispose();
     // A second engine with the network gone reads the same catalog from IndexedDB.
-    const offline = new Engine({ createRuntime: DecoderRuntime.fromArtifacts, fetch: () => Promise.reject(new TypeError('offline')) });
+    const offline = new Engine({
+      createRuntime: DecoderRuntime.fromArtifacts,
+      fetch: () => Promise.reject(new TypeError('offline')),
+    });
     await offline.load(options(databaseName));
     expect(await offline.catalog()).toEqual(catalog);
     await offline.dispose();
@@ -134,7 +156,8 @@ describe('Engine (real DecoderRuntime on cpu, fake IndexedDB)', () => {
     await e.record(events([1, 2, 3]));
     await e.recommend({ k: 5 });
     const before = await e.memory();
-    for (let i = 0; i < 200; i++) await e.recommend({ k: 5, outcomeBudget: { love: 0.5, watch: 0.5 }, filter: i % 2 ? { deny: ['i9'] } : undefined });
+    for (let i = 0; i < 200; i++)
+      await e.recommend({ k: 5, outcomeBudget: { love: 0.5, watch: 0.5 }, filter: i % 2 ? { deny: ['i9'] } : undefined });
     const after = await e.memory();
     expect(after.numTensors).toBe(before.numTensors);
     expect(after.numBytes).toBe(before.numBytes);
@@ -159,7 +182,10 @@ describe('Engine (real DecoderRuntime on cpu, fake IndexedDB)', () => {
     expectSameRanking(before, await e.recommend({ k: 5 }));
     await e.dispose();
 
-    const good = new Engine({ createRuntime: DecoderRuntime.fromArtifacts, fetch: memoryFetch(new Map([...bodies, ...v2.bodies])) });
+    const good = new Engine({
+      createRuntime: DecoderRuntime.fromArtifacts,
+      fetch: memoryFetch(new Map([...bodies, ...v2.bodies])),
+    });
     await good.load(options(db));
     const updated = await good.update(v2.manifestUrl);
     expect(updated.modelVersion).not.toBe(v1Status.modelVersion);

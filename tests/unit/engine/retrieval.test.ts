@@ -26,7 +26,9 @@ describe('budgets', () => {
       { outcome: 2, horizon: 0, quota: 4 },
       { outcome: 2, horizon: 1, quota: 3 },
     ]);
-    expect(planQueries(['dislike', 'watch', 'love'], ['next', 'soon'], 4, undefined, 'soon')).toEqual([{ outcome: 2, horizon: 1, quota: 4 }]);
+    expect(planQueries(['dislike', 'watch', 'love'], ['next', 'soon'], 4, undefined, 'soon')).toEqual([
+      { outcome: 2, horizon: 1, quota: 4 },
+    ]);
   });
 
   it('rejects unknown outcomes and horizons with InvalidArgumentError', () => {
@@ -52,8 +54,14 @@ describe('mergeCandidates', () => {
       [9, 0], // 7 was taken by query 1: query 0 merges it and moves on
       [3, 1], // 5 was taken by query 0
     ]);
-    expect(merged[0]!.sources).toEqual([{ query: 0, score: 9 }, { query: 1, score: 3 }]);
-    expect(merged[1]!.sources).toEqual([{ query: 1, score: 4 }, { query: 0, score: 8 }]);
+    expect(merged[0]!.sources).toEqual([
+      { query: 0, score: 9 },
+      { query: 1, score: 3 },
+    ]);
+    expect(merged[1]!.sources).toEqual([
+      { query: 1, score: 4 },
+      { query: 0, score: 8 },
+    ]);
   });
 
   it('hands quota of a query that runs out of valid candidates to the others', () => {
@@ -65,8 +73,16 @@ describe('mergeCandidates', () => {
 
 describe('scoring', () => {
   it('scores queries @ itemsᵀ with the mask and returns per-query top-k without leaking tensors', async () => {
-    const items = tf.tensor2d([[1, 0], [0, 1], [1, 1], [-1, 0]]); // 4 items, dim 2
-    const queries = tf.tensor2d([[1, 0.5], [0, 2]]);
+    const items = tf.tensor2d([
+      [1, 0],
+      [0, 1],
+      [1, 1],
+      [-1, 0],
+    ]); // 4 items, dim 2
+    const queries = tf.tensor2d([
+      [1, 0.5],
+      [0, 2],
+    ]);
     const mask = tf.tensor1d(buildMask(4, [2], undefined, undefined)); // item 2 seen
     const before = tf.memory().numTensors;
     const { indices, scores } = await scoreTopK(queries, items, mask, 2);

@@ -5,7 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectWorkerEngine } from '../../../src/client/worker-engine.ts';
 import type { LoadProgress } from '../../../src/engine/protocol.ts';
 import { startEngineWorker } from '../../../src/engine/worker-entry.ts';
-import { InvalidArgumentError, ModelIntegrityError, PocketrecError, UnknownItemError, WorkerCrashedError, deserializeError, serializeError } from '../../../src/errors/errors.ts';
+import {
+  InvalidArgumentError,
+  ModelIntegrityError,
+  PocketrecError,
+  UnknownItemError,
+  WorkerCrashedError,
+  deserializeError,
+  serializeError,
+} from '../../../src/errors/errors.ts';
 import { memoryFetch } from '../../fixtures/engine/synthetic-model.ts';
 import { tinyModel } from '../../fixtures/engine/tiny-model.ts';
 
@@ -48,7 +56,9 @@ describe('errors across the worker boundary', () => {
   it('keeps the class of errors thrown by the engine behind a comlink port, and proxies progress', async () => {
     const { client, port1 } = channel();
     const progress: LoadProgress[] = [];
-    const status = await client.load({ modelUrl: manifestUrl, backend: 'cpu', databaseName: 'transport-1' }, (p) => progress.push(p));
+    const status = await client.load({ modelUrl: manifestUrl, backend: 'cpu', databaseName: 'transport-1' }, (p) =>
+      progress.push(p),
+    );
     expect(status.itemCount).toBe(40);
     expect(progress.map((p) => p.phase)).toEqual(expect.arrayContaining(['download', 'verify', 'store', 'compile', 'ready']));
 

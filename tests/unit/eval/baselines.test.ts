@@ -7,7 +7,12 @@ import { PopularRecommender } from '../../../src/eval/baselines/popular.ts';
 import { evaluate, type FitContext } from '../../../src/eval/evaluate.ts';
 
 function seq(user: number, items: number[]): UserSequence {
-  return { user, items: Int32Array.from(items), outcomes: new Uint8Array(items.length), times: new Float64Array(items.length).fill(NaN) };
+  return {
+    user,
+    items: Int32Array.from(items),
+    outcomes: new Uint8Array(items.length),
+    times: new Float64Array(items.length).fill(NaN),
+  };
 }
 function dataset(itemCount: number, sequences: UserSequence[]): Dataset {
   return {
@@ -17,10 +22,23 @@ function dataset(itemCount: number, sequences: UserSequence[]): Dataset {
     outcomes: ['interact'],
     sequences,
     hasTimestamps: false,
-    summary: { users: sequences.length, items: itemCount, events: 0, outcomeCounts: {}, dropped: {}, eventsWithTime: 0, files: [] },
+    summary: {
+      users: sequences.length,
+      items: itemCount,
+      events: 0,
+      outcomeCounts: {},
+      dropped: {},
+      eventsWithTime: 0,
+      files: [],
+    },
   };
 }
-const history = (items: number[]) => ({ user: 0, items: Int32Array.from(items), outcomes: new Uint8Array(items.length), times: new Float64Array(items.length) });
+const history = (items: number[]) => ({
+  user: 0,
+  items: Int32Array.from(items),
+  outcomes: new Uint8Array(items.length),
+  times: new Float64Array(items.length),
+});
 
 // Training prefixes: u0 [0,1], u1 [0,1,2], u2 [2,3]  (items 0..4; item 4 never seen)
 const train = [seq(0, [0, 1]), seq(1, [0, 1, 2]), seq(2, [2, 3])];

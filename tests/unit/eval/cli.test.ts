@@ -47,12 +47,37 @@ describe('pocketrec eval', () => {
   it('evaluates popular on ml-latest-small and writes JSON and the top-100 TSV', async () => {
     const out = join(tmp, 'res', 'pop.json');
     const top = join(tmp, 'top.tsv');
-    const code = await main(['eval', '--dataset', 'ml-latest-small', '--model', 'popular', '--max-users', '20', '--k', '10,50', '--out', out, '--top100', top]);
+    const code = await main([
+      'eval',
+      '--dataset',
+      'ml-latest-small',
+      '--model',
+      'popular',
+      '--max-users',
+      '20',
+      '--k',
+      '10,50',
+      '--out',
+      out,
+      '--top100',
+      top,
+    ]);
     expect(code).toBe(0);
     expect(stdout).toMatch(/HR@10\s+\d\.\d{4}\s+\d\.\d{4}/);
-    const json = JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown> & { metrics: { masked: Record<string, number> } };
-    expect(json).toMatchObject({ dataset: 'ml-latest-small', model: 'popular', split: 'loo', part: 'test', users: 20, itemCount: 9742 });
-    expect(Object.keys(json.metrics.masked)).toEqual(expect.arrayContaining(['HR@10', 'NDCG@10', 'HR@50', 'NDCG@50', 'MRR', 'Coverage@10']));
+    const json = JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown> & {
+      metrics: { masked: Record<string, number> };
+    };
+    expect(json).toMatchObject({
+      dataset: 'ml-latest-small',
+      model: 'popular',
+      split: 'loo',
+      part: 'test',
+      users: 20,
+      itemCount: 9742,
+    });
+    expect(Object.keys(json.metrics.masked)).toEqual(
+      expect.arrayContaining(['HR@10', 'NDCG@10', 'HR@50', 'NDCG@50', 'MRR', 'Coverage@10']),
+    );
     for (const key of ['command', 'machine', 'date', 'gitCommit']) expect(typeof json[key]).toBe('string');
     const lines = readFileSync(top, 'utf8').trim().split('\n');
     expect(lines).toHaveLength(20 * 100);

@@ -14,7 +14,10 @@ class FixedScores implements Recommender {
   readonly name = 'fixed';
   batches: number[] = [];
   seenOutcomes: (number | undefined)[] = [];
-  constructor(private readonly weights: number[], readonly batchSize = 2) {}
+  constructor(
+    private readonly weights: number[],
+    readonly batchSize = 2,
+  ) {}
   async scoreBatch(histories: UserHistory[], out: Float32Array): Promise<void> {
     this.batches.push(histories.length);
     histories.forEach((h, b) => {
@@ -27,7 +30,11 @@ class FixedScores implements Recommender {
 function evalCase(user: number, history: number[], targets: number[], outcomes = targets.map(() => 0)): EvalCase {
   return {
     user,
-    history: { items: Int32Array.from(history), outcomes: new Uint8Array(history.length), times: new Float64Array(history.length) },
+    history: {
+      items: Int32Array.from(history),
+      outcomes: new Uint8Array(history.length),
+      times: new Float64Array(history.length),
+    },
     targets: { items: Int32Array.from(targets), outcomes: Uint8Array.from(outcomes), times: new Float64Array(targets.length) },
   };
 }
@@ -58,7 +65,10 @@ describe('evaluate', () => {
     // Coverage@1: unmasked everyone gets item 0; masked: 2, 0, 0 -> {0, 2}.
     expect(result.unmasked['Coverage@1']).toBeCloseTo(1 / 5, 12);
     expect(result.masked['Coverage@1']).toBeCloseTo(2 / 5, 12);
-    expect(result.perOutcome.masked).toEqual({ click: { cases: 2, 'Recall@1': 0.5, 'Recall@3': 0.5 }, buy: { cases: 1, 'Recall@1': 1, 'Recall@3': 1 } });
+    expect(result.perOutcome.masked).toEqual({
+      click: { cases: 2, 'Recall@1': 0.5, 'Recall@3': 0.5 },
+      buy: { cases: 1, 'Recall@1': 1, 'Recall@3': 1 },
+    });
   });
 
   it('lists: false gives the same rank metrics without the list-based ones', async () => {
@@ -105,7 +115,12 @@ describe('evaluate', () => {
     expect(fitted).toEqual([0]);
     expect(result.cases).toBe(3);
     expect(result.masked['HR@1']).toBeCloseTo(2 / 3, 12);
-    const validation = await fitAndEvaluate(model, dataset, { train: [], validation: cases.slice(0, 1), test: cases }, { ks: [1], part: 'validation' });
+    const validation = await fitAndEvaluate(
+      model,
+      dataset,
+      { train: [], validation: cases.slice(0, 1), test: cases },
+      { ks: [1], part: 'validation' },
+    );
     expect(validation.cases).toBe(1);
   });
 

@@ -1,6 +1,16 @@
 /** Every metric against hand-computed values. */
 import { describe, expect, it } from 'vitest';
-import { coverageAt, hitAt, ndcgAt, RankMetrics, rankOf, RecallMetrics, recallAt, reciprocalRank, topK } from '../../../src/eval/metrics.ts';
+import {
+  coverageAt,
+  hitAt,
+  ndcgAt,
+  RankMetrics,
+  rankOf,
+  RecallMetrics,
+  recallAt,
+  reciprocalRank,
+  topK,
+} from '../../../src/eval/metrics.ts';
 
 const scores = Float32Array.from([0.1, 0.5, 0.3, 0.5, 0.2]);
 
@@ -78,7 +88,25 @@ describe('recall over a window, per outcome, coverage', () => {
   });
 
   it('coverage@k = distinct recommended items / catalog size', () => {
-    expect(coverageAt([[1, 2], [2, 3]], 2, 5)).toBeCloseTo(3 / 5, 12);
-    expect(coverageAt([[1, 2], [2, 3]], 1, 5)).toBeCloseTo(2 / 5, 12);
+    expect(
+      coverageAt(
+        [
+          [1, 2],
+          [2, 3],
+        ],
+        2,
+        5,
+      ),
+    ).toBeCloseTo(3 / 5, 12);
+    expect(
+      coverageAt(
+        [
+          [1, 2],
+          [2, 3],
+        ],
+        1,
+        5,
+      ),
+    ).toBeCloseTo(2 / 5, 12);
   });
 });

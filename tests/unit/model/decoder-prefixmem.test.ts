@@ -14,7 +14,11 @@ import { DEFAULT_TRAIN_OPTIONS, DecoderTrainer } from '../../../src/train/traine
 const I = 24;
 /** Toy SIDs: 2 levels x 4 codes + a disambiguation code (items 16..23 collide with 0..7). */
 const table: SidTable = {
-  items: I, levels: 2, sidLength: 3, codebookSize: 4, disambiguationSize: 2,
+  items: I,
+  levels: 2,
+  sidLength: 3,
+  codebookSize: 4,
+  disambiguationSize: 2,
   codes: Uint16Array.from({ length: I * 3 }, (_, k) => {
     const item = Math.floor(k / 3);
     const pos = k % 3;
@@ -29,24 +33,48 @@ describe('decoder with PrefixMem item representation', () => {
   });
 
   it('trains PrefixMem jointly (SID-only) and round-trips through artifacts bit-identically', async () => {
-    const config = defaultDecoderConfig({ itemCount: I, outcomeCount: 1, dim: 8, blocks: 1, maxLen: 8, timeFeatures: false, useIdEmbedding: false, usePrefixMem: true });
+    const config = defaultDecoderConfig({
+      itemCount: I,
+      outcomeCount: 1,
+      dim: 8,
+      blocks: 1,
+      maxLen: 8,
+      timeFeatures: false,
+      useIdEmbedding: false,
+      usePrefixMem: true,
+    });
     const pmConfig = prefixMemConfigFor(table, 8, { tableSize: 64, memDim: 4 });
     const encoder = new PrefixMemItemEncoder(new PrefixMem(pmConfig, 3), table);
-    const trainer = new DecoderTrainer(config, { ...DEFAULT_TRAIN_OPTIONS, negatives: 8, learningRate: 0.01, log: () => {} }, encoder);
+    const trainer = new DecoderTrainer(
+      config,
+      { ...DEFAULT_TRAIN_OPTIONS, negatives: 8, learningRate: 0.01, log: () => {} },
+      encoder,
+    );
     const names = [...trainer.trainableVariables().keys()];
     expect(names).toContain('prefixmem.code_embedding');
     expect(names).not.toContain('item.id_embedding');
     const before = trainer.trainableVariables().get('prefixmem.code_embedding')!.dataSync().slice();
-    const seq = { items: Int32Array.from([1, 2, 3, 17, 5, 6]), outcomes: new Uint8Array(6), times: new Float64Array(6).fill(Number.NaN) };
+    const seq = {
+      items: Int32Array.from([1, 2, 3, 17, 5, 6]),
+      outcomes: new Uint8Array(6),
+      times: new Float64Array(6).fill(Number.NaN),
+    };
     expect(Number.isFinite(trainer.trainStep(buildBatch([seq, seq], config)))).toBe(true);
     const after = trainer.trainableVariables().get('prefixmem.code_embedding')!.dataSync();
     expect(Array.from(after)).not.toEqual(Array.from(before)); // gradients reached PrefixMem
 
     const tableT = trainer.decoder.retrievalTable();
     const raw = await buildArtifacts({
-      config, params: new Map(trainer.trainableVariables()), itemEmbeddings: tableT, outcomes: ['any'], outcomePrior: [1], prefixMem: pmConfig,
+      config,
+      params: new Map(trainer.trainableVariables()),
+      itemEmbeddings: tableT,
+      outcomes: ['any'],
+      outcomePrior: [1],
+      prefixMem: pmConfig,
       dataset: { name: 'toy', users: 1, items: I, events: 6 },
-      extraFiles: [{ role: 'sid-codes', path: 'sids.bin', bytes: new Uint8Array(serializeSidArtifacts({ table, trie: buildTrie(table) })) }],
+      extraFiles: [
+        { role: 'sid-codes', path: 'sids.bin', bytes: new Uint8Array(serializeSidArtifacts({ table, trie: buildTrie(table) })) },
+      ],
     });
     const manifest = JSON.parse(new TextDecoder().decode(raw.get('manifest.json'))) as ModelManifest;
     const files = new Map<ArtifactRole, ArrayBuffer>(manifest.files.map((f) => [f.role, raw.get(f.path)!.slice().buffer]));

@@ -1,21 +1,50 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildArtifacts } from '../../../src/model/artifacts.ts';
-import { Decoder, defaultDecoderConfig, initDecoderParams, MULTI_TOKEN_HORIZONS, type DecoderConfig, type TokenBatch, TIME_FEATURES, writeTimeFeatures } from '../../../src/model/decoder.ts';
+import {
+  Decoder,
+  defaultDecoderConfig,
+  initDecoderParams,
+  MULTI_TOKEN_HORIZONS,
+  type DecoderConfig,
+  type TokenBatch,
+  TIME_FEATURES,
+  writeTimeFeatures,
+} from '../../../src/model/decoder.ts';
 import type { ArtifactRole, ModelManifest } from '../../../src/model/manifest.ts';
 import { DecoderRuntime, type HistoryEvent } from '../../../src/model/runtime.ts';
 
-const config: DecoderConfig = defaultDecoderConfig({ itemCount: 30, outcomeCount: 3, dim: 16, blocks: 2, heads: 2, maxLen: 12, horizons: MULTI_TOKEN_HORIZONS });
+const config: DecoderConfig = defaultDecoderConfig({
+  itemCount: 30,
+  outcomeCount: 3,
+  dim: 16,
+  blocks: 2,
+  heads: 2,
+  maxLen: 12,
+  horizons: MULTI_TOKEN_HORIZONS,
+});
 
 /** A deterministic toy history with timestamps one to a few hours apart. */
 function history(n: number, salt = 0): HistoryEvent[] {
-  return Array.from({ length: n }, (_, i) => ({ item: (i * 7 + 3 + salt) % 30, outcome: (i + salt) % 3, time: 1_700_000_000 + i * 5400 + (i % 3) * 600 }));
+  return Array.from({ length: n }, (_, i) => ({
+    item: (i * 7 + 3 + salt) % 30,
+    outcome: (i + salt) % 3,
+    time: 1_700_000_000 + i * 5400 + (i % 3) * 600,
+  }));
 }
 
 /** A left-padded batch of the given histories, like the trainer builds. */
 function batchOf(histories: HistoryEvent[][], L: number): TokenBatch {
   const B = histories.length;
-  const t: TokenBatch = { batch: B, length: L, items: new Int32Array(B * L), outcomes: new Int32Array(B * L), positions: new Int32Array(B * L), valid: new Float32Array(B * L), time: new Float32Array(B * L * TIME_FEATURES) };
+  const t: TokenBatch = {
+    batch: B,
+    length: L,
+    items: new Int32Array(B * L),
+    outcomes: new Int32Array(B * L),
+    positions: new Int32Array(B * L),
+    valid: new Float32Array(B * L),
+    time: new Float32Array(B * L * TIME_FEATURES),
+  };
   histories.forEach((h, b) => {
     const pad = L - h.length;
     h.forEach((e, j) => {
@@ -30,11 +59,19 @@ function batchOf(histories: HistoryEvent[][], L: number): TokenBatch {
   return t;
 }
 
-async function artifactsOf(params: Map<string, tf.Tensor>, decoder: Decoder): Promise<{ manifest: ModelManifest; files: Map<ArtifactRole, ArrayBuffer>; raw: Map<string, Uint8Array> }> {
+async function artifactsOf(
+  params: Map<string, tf.Tensor>,
+  decoder: Decoder,
+): Promise<{ manifest: ModelManifest; files: Map<ArtifactRole, ArrayBuffer>; raw: Map<string, Uint8Array> }> {
   const table = decoder.retrievalTable();
   const raw = await buildArtifacts({
-    config, params, itemEmbeddings: table, outcomes: ['dislike', 'watch', 'love'], outcomePrior: [0.2, 0.3, 0.5],
-    dataset: { name: 'toy', users: 1, items: 30, events: 10 }, createdAt: '2026-11-22T00:00:00.000Z',
+    config,
+    params,
+    itemEmbeddings: table,
+    outcomes: ['dislike', 'watch', 'love'],
+    outcomePrior: [0.2, 0.3, 0.5],
+    dataset: { name: 'toy', users: 1, items: 30, events: 10 },
+    createdAt: '2026-11-22T00:00:00.000Z',
   });
   table.dispose();
   const manifest = JSON.parse(new TextDecoder().decode(raw.get('manifest.json'))) as ModelManifest;
@@ -63,7 +100,10 @@ describe('decoder + runtime', () => {
     expect(hidden.shape).toEqual([16, 16]);
     const session = runtime.prefill(history(6));
     expect(session.length).toBe(6);
-    const q = runtime.queries(session, [{ outcome: 2, horizon: 0 }, { outcome: 0, horizon: 2 }]);
+    const q = runtime.queries(session, [
+      { outcome: 2, horizon: 0 },
+      { outcome: 0, horizon: 2 },
+    ]);
     expect(q.shape).toEqual([2, 16]);
     const norms = tf.tidy(() => tf.sqrt(tf.sum(tf.square(q), 1)).arraySync() as number[]);
     for (const n of norms) expect(n).toBeCloseTo(1, 5);
@@ -91,7 +131,10 @@ describe('decoder + runtime', () => {
 
   it('KV-cache append equals a full recompute (within 1e-5), and returns the tokens computed', () => {
     const h = history(10);
-    const requests = [{ outcome: 1, horizon: 0 }, { outcome: 2, horizon: 1 }];
+    const requests = [
+      { outcome: 1, horizon: 0 },
+      { outcome: 2, horizon: 1 },
+    ];
     const full = runtime.prefill(h);
     const expected = runtime.queries(full, requests).arraySync() as number[][];
     const inc = runtime.prefill(h.slice(0, 4));
@@ -130,7 +173,11 @@ describe('decoder + runtime', () => {
     s.dispose();
     loaded.dispose();
     const hs = runtime.hiddenStates(h);
-    const again = tf.tidy(() => decoder.queries(tf.slice(hs, [6, 0], [1, -1]) as tf.Tensor2D, tf.tensor1d([2], 'int32'), tf.tensor1d([1], 'int32')).dataSync());
+    const again = tf.tidy(() =>
+      decoder
+        .queries(tf.slice(hs, [6, 0], [1, -1]) as tf.Tensor2D, tf.tensor1d([2], 'int32'), tf.tensor1d([1], 'int32'))
+        .dataSync(),
+    );
     hs.dispose();
     expect(Array.from(again)).toEqual(Array.from(viaRuntime));
     for (let j = 0; j < 16; j++) expect(Math.abs(direct[j]! - viaRuntime[j]!)).toBeLessThan(1e-5);
@@ -138,8 +185,13 @@ describe('decoder + runtime', () => {
     const reloaded = new Map<string, tf.Tensor>(params);
     const table = runtime.itemEmbeddings;
     const raw2 = await buildArtifacts({
-      config, params: reloaded, itemEmbeddings: table, outcomes: ['dislike', 'watch', 'love'], outcomePrior: [0.2, 0.3, 0.5],
-      dataset: { name: 'toy', users: 1, items: 30, events: 10 }, createdAt: '2026-11-22T00:00:00.000Z',
+      config,
+      params: reloaded,
+      itemEmbeddings: table,
+      outcomes: ['dislike', 'watch', 'love'],
+      outcomePrior: [0.2, 0.3, 0.5],
+      dataset: { name: 'toy', users: 1, items: 30, events: 10 },
+      createdAt: '2026-11-22T00:00:00.000Z',
     });
     for (const [path, bytes] of raw) expect(Buffer.from(raw2.get(path)!).equals(Buffer.from(bytes))).toBe(true);
   });

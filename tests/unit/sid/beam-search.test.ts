@@ -18,7 +18,11 @@ describe('constrainedBeamSearch', () => {
   it('with random scores only ever yields existing items, with their own SIDs', () => {
     const rng = new SeededRng(2);
     for (let trial = 0; trial < 20; trial++) {
-      const hits = constrainedBeamSearch(trie, (beams) => Float32Array.from({ length: beams.length * vocab }, () => Math.log(rng.next() + 1e-9)), 10);
+      const hits = constrainedBeamSearch(
+        trie,
+        (beams) => Float32Array.from({ length: beams.length * vocab }, () => Math.log(rng.next() + 1e-9)),
+        10,
+      );
       expect(hits.length).toBe(10);
       for (const hit of hits) {
         expect(hit.item).toBeGreaterThanOrEqual(0);
@@ -45,11 +49,15 @@ describe('constrainedBeamSearch', () => {
     const rng = new SeededRng(9);
     const table3 = Array.from({ length: 4 }, () => Float32Array.from({ length: vocab }, () => -rng.next() * 3));
     const exact = (item: number) => Array.from(sidOf(table, item)).reduce((s, c, l) => s + table3[l]![c]!, 0);
-    const hits = constrainedBeamSearch(trie, (beams, level) => {
-      const out = new Float32Array(beams.length * vocab);
-      for (let b = 0; b < beams.length; b++) out.set(table3[level]!, b * vocab);
-      return out;
-    }, 10_000);
+    const hits = constrainedBeamSearch(
+      trie,
+      (beams, level) => {
+        const out = new Float32Array(beams.length * vocab);
+        for (let b = 0; b < beams.length; b++) out.set(table3[level]!, b * vocab);
+        return out;
+      },
+      10_000,
+    );
     expect(hits.length).toBe(table.items);
     for (const hit of hits) expect(hit.score).toBeCloseTo(exact(hit.item), 4);
     for (let i = 1; i < hits.length; i++) expect(hits[i]!.score).toBeLessThanOrEqual(hits[i - 1]!.score);
@@ -60,14 +68,21 @@ describe('constrainedBeamSearch', () => {
     const scores = Float32Array.from({ length: 3 * 4 * vocab }, () => Math.log(rng.next()));
     const perQuery = (q: number) => (beams: Int32Array[], level: number) => {
       const out = new Float32Array(beams.length * vocab);
-      for (let b = 0; b < beams.length; b++) out.set(scores.subarray((q * 4 + level) * vocab, (q * 4 + level + 1) * vocab), b * vocab);
+      for (let b = 0; b < beams.length; b++)
+        out.set(scores.subarray((q * 4 + level) * vocab, (q * 4 + level + 1) * vocab), b * vocab);
       return out;
     };
-    const batch = constrainedBeamSearchBatch(trie, 3, (owner, beams, level) => {
-      const out = new Float32Array(beams.length * vocab);
-      for (let b = 0; b < beams.length; b++) out.set(perQuery(owner[b]!)([beams[b]!], level), b * vocab);
-      return out;
-    }, 7);
-    for (let q = 0; q < 3; q++) expect(batch[q]!.map((h) => h.item)).toEqual(constrainedBeamSearch(trie, perQuery(q), 7).map((h) => h.item));
+    const batch = constrainedBeamSearchBatch(
+      trie,
+      3,
+      (owner, beams, level) => {
+        const out = new Float32Array(beams.length * vocab);
+        for (let b = 0; b < beams.length; b++) out.set(perQuery(owner[b]!)([beams[b]!], level), b * vocab);
+        return out;
+      },
+      7,
+    );
+    for (let q = 0; q < 3; q++)
+      expect(batch[q]!.map((h) => h.item)).toEqual(constrainedBeamSearch(trie, perQuery(q), 7).map((h) => h.item));
   });
 });

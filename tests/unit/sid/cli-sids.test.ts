@@ -17,7 +17,9 @@ describe('pocketrec sids (shipped ml-latest-small)', () => {
       return true;
     }) as typeof process.stdout.write;
     try {
-      const code = await run(parseArgs(['--dataset', 'ml-latest-small', '--codes', '16', '--iterations', '3', '--dim', '16', '--out', out]));
+      const code = await run(
+        parseArgs(['--dataset', 'ml-latest-small', '--codes', '16', '--iterations', '3', '--dim', '16', '--out', out]),
+      );
       expect(code).toBe(0);
     } finally {
       process.stdout.write = write;
@@ -25,12 +27,17 @@ describe('pocketrec sids (shipped ml-latest-small)', () => {
     expect(readdirSync(out).sort()).toEqual(['ml-latest-small.sids.bin', 'ml-latest-small.sids.json']);
     expect(printed).toMatch(/collision rate before disambiguation/);
     const bytes = readFileSync(join(out, 'ml-latest-small.sids.bin'));
-    const { table, trie, codebooks } = deserializeSidArtifacts(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    const { table, trie, codebooks } = deserializeSidArtifacts(
+      bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+    );
     expect(table.items).toBe(9742);
     expect(table.codebookSize).toBe(16);
     expect(codebooks?.dim).toBe(32);
     for (let i = 0; i < table.items; i++) expect(trieLookup(trie, sidOf(table, i))).toBe(i);
-    const summary = JSON.parse(readFileSync(join(out, 'ml-latest-small.sids.json'), 'utf8')) as { perLevel: { usedCodes: number }[]; collisionRateBeforeDisambiguation: number };
+    const summary = JSON.parse(readFileSync(join(out, 'ml-latest-small.sids.json'), 'utf8')) as {
+      perLevel: { usedCodes: number }[];
+      collisionRateBeforeDisambiguation: number;
+    };
     expect(summary.perLevel).toHaveLength(3);
     expect(summary.perLevel[0]!.usedCodes).toBe(16);
     expect(summary.collisionRateBeforeDisambiguation).toBeGreaterThan(0);

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { ItemCatalog } from '../../../src/data/types.ts';
-import { buildItemVectors, coldItemVector, contentVector, fitContentVectorizer, ppmiCooccurrence, vectorConfigFor } from '../../../src/sid/item-vectors.ts';
+import {
+  buildItemVectors,
+  coldItemVector,
+  contentVector,
+  fitContentVectorizer,
+  ppmiCooccurrence,
+  vectorConfigFor,
+} from '../../../src/sid/item-vectors.ts';
 import { csrTimesDense, symmetricEigen, symmetricSparseEmbedding, type CsrMatrix } from '../../../src/sid/linalg.ts';
 
 const catalog: ItemCatalog = {
@@ -30,8 +37,12 @@ describe('content vectors', () => {
     expect(dot(built.vectors, 3, built.vectors, 3, 32)).toBe(0);
   });
 
-  it('a cold item with an existing item\'s tokens gets exactly that item\'s vector, and a mask of the content dims', () => {
-    const built = buildItemVectors(catalog, [Int32Array.from([0, 1, 2])], { ...vectorConfigFor('x'), dim: 8, collaborative: 0.5 });
+  it("a cold item with an existing item's tokens gets exactly that item's vector, and a mask of the content dims", () => {
+    const built = buildItemVectors(catalog, [Int32Array.from([0, 1, 2])], {
+      ...vectorConfigFor('x'),
+      dim: 8,
+      collaborative: 0.5,
+    });
     expect(built.parts.map((p) => p.name)).toEqual(['content', 'collaborative']);
     const cold = coldItemVector(built, ['year:1995', 'genre:Comedy']);
     for (let d = 0; d < 8; d++) expect(cold.vector[d]).toBeCloseTo(built.vectors[d]!, 6);
@@ -55,7 +66,7 @@ describe('PPMI co-occurrence', () => {
     // counts: c01=c10=c12=c21=1, total 4; row sums 1,2,1; smoothed context p_j = s_j / sum s, s = r^0.75.
     const s = [1, 2 ** 0.75, 1];
     const sum = s[0]! + s[1]! + s[2]!;
-    const pmi = (i: number, j: number, r: number[]) => Math.max(0, Math.log((1 / 4) / ((r[i]! / 4) * (s[j]! / sum))));
+    const pmi = (i: number, j: number, r: number[]) => Math.max(0, Math.log(1 / 4 / ((r[i]! / 4) * (s[j]! / sum))));
     const r = [1, 2, 1];
     expect(m.values[0]).toBeCloseTo(0.5 * (pmi(0, 1, r) + pmi(1, 0, r)), 12);
     expect(m.values[1]).toBeCloseTo(m.values[0]!, 12); // symmetric
@@ -75,8 +86,16 @@ describe('linear algebra', () => {
     const u = [1, 1, 1, 1, 1, 1].map((x) => x / Math.sqrt(6));
     const v = [1, -1, 1, -1, 1, -1].map((x) => x / Math.sqrt(6));
     const n = 6;
-    const dense = Array.from({ length: n * n }, (_, k) => 4 * u[Math.floor(k / n)]! * u[k % n]! + v[Math.floor(k / n)]! * v[k % n]!);
-    const a: CsrMatrix = { size: n, rowStart: Int32Array.from({ length: n + 1 }, (_, i) => i * n), columns: Int32Array.from({ length: n * n }, (_, k) => k % n), values: Float64Array.from(dense) };
+    const dense = Array.from(
+      { length: n * n },
+      (_, k) => 4 * u[Math.floor(k / n)]! * u[k % n]! + v[Math.floor(k / n)]! * v[k % n]!,
+    );
+    const a: CsrMatrix = {
+      size: n,
+      rowStart: Int32Array.from({ length: n + 1 }, (_, i) => i * n),
+      columns: Int32Array.from({ length: n * n }, (_, k) => k % n),
+      values: Float64Array.from(dense),
+    };
     const e = symmetricSparseEmbedding(a, 2, 1, 2, 2);
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) expect(dot(e, i, e, j, 2)).toBeCloseTo(dense[i * n + j]!, 4);
     expect(csrTimesDense(a, Float64Array.from(u), 1)[0]).toBeCloseTo(4 * u[0]!, 10);

@@ -5,10 +5,22 @@ const config: PrefixHashConfig = { orders: [1, 2, 3], heads: 2, tableSize: 97, s
 
 describe('prefixHashIndices', () => {
   const codes = Uint16Array.from([
-    1, 2, 3, 0, // item 0
-    1, 2, 4, 0, // item 1: differs at position 2
-    9, 2, 3, 0, // item 2: differs at position 0 only
-    1, 2, 3, 1, // item 3: differs at the disambiguation code
+    1,
+    2,
+    3,
+    0, // item 0
+    1,
+    2,
+    4,
+    0, // item 1: differs at position 2
+    9,
+    2,
+    3,
+    0, // item 2: differs at position 0 only
+    1,
+    2,
+    3,
+    1, // item 3: differs at the disambiguation code
   ]);
   const rows = prefixHashIndices(codes, 4, 4, 4, config);
   const slots = 6;

@@ -5,7 +5,17 @@ import { SidHead, crossEntropy } from '../../../src/model/sid-head.ts';
 import { prefixHashIndices } from '../../../src/sid/prefix-hash.ts';
 import { setupTrainingBackend } from '../../../src/train/backend.ts';
 
-const config: PrefixMemConfig = { levels: 3, codebookSize: 5, dim: 8, ngramOrders: [1, 2], hashHeads: 2, tableSize: 11, memDim: 4, hashSeed: 3, usePrefixMem: true };
+const config: PrefixMemConfig = {
+  levels: 3,
+  codebookSize: 5,
+  dim: 8,
+  ngramOrders: [1, 2],
+  hashHeads: 2,
+  tableSize: 11,
+  memDim: 4,
+  hashSeed: 3,
+  usePrefixMem: true,
+};
 const codesArray = Uint16Array.from([0, 1, 2, 4, 1, 2, 0, 3, 0]);
 
 function inputs(codes: Uint16Array, hashSeed = config.hashSeed) {
@@ -27,14 +37,20 @@ describe('PrefixMem', () => {
     const items = mem.embedItems(codes, hash);
     expect(levels.shape).toEqual([3, 3, 8]);
     expect(items.shape).toEqual([3, 8]);
-    expect([...mem.variables.keys()].sort()).toEqual(['prefixmem.code_embedding', 'prefixmem.level_combine', 'prefixmem.memory', 'prefixmem.memory_proj']);
+    expect([...mem.variables.keys()].sort()).toEqual([
+      'prefixmem.code_embedding',
+      'prefixmem.level_combine',
+      'prefixmem.memory',
+      'prefixmem.memory_proj',
+    ]);
     // A prefix of P positions embeds the same as the first P positions of the full SID.
     const prefixCodes = tf.slice(codes, [0, 0], [3, 2]) as tf.Tensor2D;
     const prefixHash = tf.slice(hash, [0, 0, 0], [3, 2, 4]) as tf.Tensor3D;
     const prefix = mem.embedLevels(prefixCodes, prefixHash);
     const full = levels.arraySync();
     const pre = prefix.arraySync();
-    for (let i = 0; i < 3; i++) for (let p = 0; p < 2; p++) for (let d = 0; d < 8; d++) expect(pre[i]![p]![d]).toBeCloseTo(full[i]![p]![d]!, 5);
+    for (let i = 0; i < 3; i++)
+      for (let p = 0; p < 2; p++) for (let d = 0; d < 8; d++) expect(pre[i]![p]![d]).toBeCloseTo(full[i]![p]![d]!, 5);
     tf.dispose([levels, items, prefix, prefixCodes, prefixHash, codes, hash]);
     mem.dispose();
     expect(tf.memory().numTensors).toBe(before);
@@ -102,7 +118,8 @@ describe('PrefixMem', () => {
     const memBefore = mem.variables.get('prefixmem.memory')!.arraySync();
     const loss = () => crossEntropy(head.logits(mem.embedItems(codes, hash), null, 0), targets);
     const first = (loss().dataSync() as Float32Array)[0]!;
-    for (let step = 0; step < 30; step++) optimizer.minimize(loss, false, [...mem.variables.values(), ...head.variables.values()]);
+    for (let step = 0; step < 30; step++)
+      optimizer.minimize(loss, false, [...mem.variables.values(), ...head.variables.values()]);
     const last = (loss().dataSync() as Float32Array)[0]!;
     expect(last).toBeLessThan(first * 0.2);
     expect(mem.variables.get('prefixmem.memory')!.arraySync()).not.toEqual(memBefore);

@@ -35,7 +35,9 @@ describe('trie (hand case)', () => {
     expect(trieNode(trie, [1])).toBe(-1);
   });
   it('throws on duplicate SIDs', () => {
-    expect(() => buildTrie({ ...table, codes: Uint16Array.from([0, 1, 0, 0, 1, 0, 0, 2, 0, 3, 0, 0, 0, 1, 2]) })).toThrow(/collision/);
+    expect(() => buildTrie({ ...table, codes: Uint16Array.from([0, 1, 0, 0, 1, 0, 0, 2, 0, 3, 0, 0, 0, 1, 2]) })).toThrow(
+      /collision/,
+    );
   });
 });
 
@@ -43,7 +45,12 @@ describe('SID tables on quantized synthetic data', () => {
   const n = 500;
   const dim = 6;
   const vectors = clusteredVectors(n, dim, 20, 3, 0.3);
-  const { codes, codebooks } = trainResidualQuantizer(vectors.subarray(0, (n - 1) * dim), n - 1, dim, { levels: 3, codebookSize: 6, iterations: 6, seed: 1 });
+  const { codes, codebooks } = trainResidualQuantizer(vectors.subarray(0, (n - 1) * dim), n - 1, dim, {
+    levels: 3,
+    codebookSize: 6,
+    iterations: 6,
+    seed: 1,
+  });
   const { table } = buildSidTable(codes, n - 1, 3, 6);
   const trie = buildTrie(table);
 
@@ -101,7 +108,9 @@ describe('SID tables on quantized synthetic data', () => {
     const grown = addItem(table, trie, quant);
     expect(grown.item).toBe(n - 1);
     expect(Array.from(grown.sid.subarray(0, 3))).toEqual(Array.from(quant));
-    const siblings = Array.from({ length: table.items }, (_, i) => i).filter((i) => Array.from(sidOf(table, i).subarray(0, 3)).join() === Array.from(quant).join());
+    const siblings = Array.from({ length: table.items }, (_, i) => i).filter(
+      (i) => Array.from(sidOf(table, i).subarray(0, 3)).join() === Array.from(quant).join(),
+    );
     expect(grown.sid[3]).toBe(siblings.length); // next free code under its prefix
     expect(trieLookup(grown.trie, grown.sid)).toBe(n - 1);
     for (let i = 0; i < table.items; i++) expect(trieLookup(grown.trie, sidOf(grown.table, i))).toBe(i);

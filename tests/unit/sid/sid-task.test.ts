@@ -2,7 +2,13 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PrefixMem } from '../../../src/model/prefixmem.ts';
 import { pretrainPrefixMem } from '../../../src/sid/pretrain.ts';
-import { ExampleSampler, SidPredictor, prefixMemConfigFor, trainSidPredictor, DEFAULT_SID_TASK } from '../../../src/sid/sid-task.ts';
+import {
+  ExampleSampler,
+  SidPredictor,
+  prefixMemConfigFor,
+  trainSidPredictor,
+  DEFAULT_SID_TASK,
+} from '../../../src/sid/sid-task.ts';
 import { buildSidTable } from '../../../src/sid/sid-table.ts';
 import { buildTrie } from '../../../src/sid/trie.ts';
 import { setupTrainingBackend } from '../../../src/train/backend.ts';
@@ -48,13 +54,23 @@ describe('SidPredictor', () => {
     const trie = buildTrie(table);
     const sequences = Array.from({ length: 8 }, (_, u) => Int32Array.from({ length: 12 }, (_, t) => (u + t) % 16));
     const before = tf.memory().numTensors;
-    const model = new SidPredictor(table, prefixMemConfigFor(table, { dim: 16, memDim: 8, tableSize: 256 }), { ...DEFAULT_SID_TASK, batchSize: 32, historyLength: 3, hiddenDim: 32, learningRate: 0.01, seed: 2 });
+    const model = new SidPredictor(table, prefixMemConfigFor(table, { dim: 16, memDim: 8, tableSize: 256 }), {
+      ...DEFAULT_SID_TASK,
+      batchSize: 32,
+      historyLength: 3,
+      hiddenDim: 32,
+      learningRate: 0.01,
+      seed: 2,
+    });
     const sampler = new ExampleSampler(sequences, 3);
     expect(sampler.size).toBe(8 * 11);
     const losses = trainSidPredictor(model, sampler, 120, undefined, 20);
     expect(losses.at(-1)!).toBeLessThan(losses[0]! * 0.3);
     const histories = [Int32Array.from([3, 4, 5]), Int32Array.from([14, 15])];
-    const correct = model.teacherForcedCorrect([{ history: histories[0]!, target: 6 }, { history: histories[1]!, target: 0 }]);
+    const correct = model.teacherForcedCorrect([
+      { history: histories[0]!, target: 6 },
+      { history: histories[1]!, target: 0 },
+    ]);
     expect(correct).toEqual([2, 2, 2, 2]);
     const ranked = model.generate(trie, histories, 5);
     expect(ranked.map((r) => r[0])).toEqual([6, 0]);
@@ -77,7 +93,20 @@ describe('runSidAblation', () => {
     });
     const dataset = { name: 'toy', sequences } as unknown as Dataset;
     const seen: string[] = [];
-    const out = runSidAblation(dataset, table, trie, { task: { ...DEFAULT_SID_TASK, batchSize: 16, historyLength: 4, hiddenDim: 16 }, steps: 10, evalUsers: 1000, beamWidth: 16, pretrainSteps: 3 }, undefined, (r) => seen.push(r.variant));
+    const out = runSidAblation(
+      dataset,
+      table,
+      trie,
+      {
+        task: { ...DEFAULT_SID_TASK, batchSize: 16, historyLength: 4, hiddenDim: 16 },
+        steps: 10,
+        evalUsers: 1000,
+        beamWidth: 16,
+        pretrainSteps: 3,
+      },
+      undefined,
+      (r) => seen.push(r.variant),
+    );
     expect(seen).toEqual(['plain', 'plain-sum', 'prefixmem', 'prefixmem+pretrain']);
     expect(out.evalUsers).toBe(10);
     expect(out.trainExamples).toBe(10 * 6); // train prefix = 7 events -> 6 (history, next) pairs

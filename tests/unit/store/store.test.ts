@@ -1,6 +1,12 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { ModelFormatError, ModelIntegrityError, NetworkError, QuotaExceededError, StorageBlockedError } from '../../../src/errors/errors.ts';
+import {
+  ModelFormatError,
+  ModelIntegrityError,
+  NetworkError,
+  QuotaExceededError,
+  StorageBlockedError,
+} from '../../../src/errors/errors.ts';
 import { openDatabase } from '../../../src/store/database.ts';
 import type { LoadProgress } from '../../../src/engine/protocol.ts';
 import { loadModel, type LoadedModel, type LoadModelOptions } from '../../../src/store/loader.ts';
@@ -24,7 +30,12 @@ describe('loadModel', () => {
     const model = await syntheticModel('https://cdn.test/m/', 'v1');
     const state = { offline: false, calls: [] as string[] };
     const phases: LoadProgress[] = [];
-    const first = await load({ manifestUrl: model.manifestUrl, store, fetch: memoryFetch(model.bodies, state), onProgress: (p) => phases.push(p) });
+    const first = await load({
+      manifestUrl: model.manifestUrl,
+      store,
+      fetch: memoryFetch(model.bodies, state),
+      onProgress: (p) => phases.push(p),
+    });
     expect(first.source).toBe('network');
     expect(first.catalog.itemIds).toEqual(['m1', 'm2', 'm3', 'm4', 'm5']);
     const total = model.manifest.files.reduce((s, f) => s + f.bytes, 0);
@@ -37,7 +48,9 @@ describe('loadModel', () => {
     const second = await load({ manifestUrl: model.manifestUrl, store, fetch: memoryFetch(model.bodies, state) });
     expect(second.source).toBe('storage');
     for (const entry of model.manifest.files) {
-      expect(new Uint8Array(second.files.get(entry.role)!)).toEqual(model.bodies.get(new URL(entry.path, 'https://cdn.test/m/').toString()));
+      expect(new Uint8Array(second.files.get(entry.role)!)).toEqual(
+        model.bodies.get(new URL(entry.path, 'https://cdn.test/m/').toString()),
+      );
     }
   });
 
@@ -61,7 +74,9 @@ describe('loadModel', () => {
     const corrupt = await syntheticModel('https://cdn.test/v2/', 'v2', 5, 1000, 7);
     const weights = corrupt.bodies.get('https://cdn.test/v2/weights.bin')!;
     weights[10] = weights[10]! ^ 0xff;
-    const error = await load({ manifestUrl: corrupt.manifestUrl, store, fetch: memoryFetch(corrupt.bodies) }).catch((e: unknown) => e);
+    const error = await load({ manifestUrl: corrupt.manifestUrl, store, fetch: memoryFetch(corrupt.bodies) }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(ModelIntegrityError);
     expect((error as ModelIntegrityError).details.reason).toBe('hash-mismatch');
 
@@ -69,7 +84,11 @@ describe('loadModel', () => {
     cut.bodies.set('https://cdn.test/v3/weights.bin', cut.bodies.get('https://cdn.test/v3/weights.bin')!.slice(0, 400));
     const cutError = await load({ manifestUrl: cut.manifestUrl, store, fetch: memoryFetch(cut.bodies) }).catch((e: unknown) => e);
     expect(cutError).toBeInstanceOf(ModelIntegrityError);
-    expect((cutError as ModelIntegrityError).details).toMatchObject({ reason: 'truncated', expectedBytes: 1000, actualBytes: 400 });
+    expect((cutError as ModelIntegrityError).details).toMatchObject({
+      reason: 'truncated',
+      expectedBytes: 1000,
+      actualBytes: 400,
+    });
 
     expect((await store.activeRecord())?.modelVersion).toBe('v1');
     expect((await store.db.getAll('manifests')).map((r) => r.modelVersion)).toEqual(['v1']);
@@ -126,7 +145,10 @@ describe('loadModel', () => {
     const store = await freshStore();
     const v1 = await syntheticModel('https://cdn.test/g/', 'v1');
     await load({ manifestUrl: v1.manifestUrl, store, fetch: memoryFetch(v1.bodies) });
-    await store.appendHistory([{ itemId: 'm1', outcome: 'watch', time: 1 }, { itemId: 'm3', outcome: 'love', time: 2 }]);
+    await store.appendHistory([
+      { itemId: 'm1', outcome: 'watch', time: 1 },
+      { itemId: 'm3', outcome: 'love', time: 2 },
+    ]);
     const v2 = await syntheticModel('https://cdn.test/g/', 'v2', 5, 800, 5);
     const loaded = await load({ manifestUrl: v2.manifestUrl, store, fetch: memoryFetch(v2.bodies) });
     expect(loaded.source).toBe('network');
@@ -163,7 +185,11 @@ describe('loadModel', () => {
     expect(state.calls).toContain('https://cdn.test/e/weights.bin');
 
     const empty = await freshStore();
-    const error = await load({ manifestUrl: model.manifestUrl, store: empty, fetch: memoryFetch(model.bodies, { offline: true }) }).catch((e: unknown) => e);
+    const error = await load({
+      manifestUrl: model.manifestUrl,
+      store: empty,
+      fetch: memoryFetch(model.bodies, { offline: true }),
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NetworkError);
     expect((error as Error).message).toMatch(/cannot run offline/);
   });
@@ -171,7 +197,9 @@ describe('loadModel', () => {
   it('rejects a manifest of another format with ModelFormatError', async () => {
     const store = await freshStore();
     const bodies = new Map([['https://cdn.test/x/manifest.json', new TextEncoder().encode('{"format":"something-else"}')]]);
-    await expect(load({ manifestUrl: 'https://cdn.test/x/manifest.json', store, fetch: memoryFetch(bodies) })).rejects.toBeInstanceOf(ModelFormatError);
+    await expect(
+      load({ manifestUrl: 'https://cdn.test/x/manifest.json', store, fetch: memoryFetch(bodies) }),
+    ).rejects.toBeInstanceOf(ModelFormatError);
   });
 
   it('rejects with StorageBlockedError instead of hanging when an old tab will not close', async () => {

@@ -68,8 +68,18 @@ describe('wasm training kernels vs the cpu reference', () => {
 
   it('SplitV (equal and sized pieces, both axes) matches cpu', async () => {
     const fn = (sizes: number | number[], axis: number) => () =>
-      tf.tidy(() => tf.concat(tf.split(tf.range(0, 60).reshape([6, 10]), sizes, axis).map((p) => p.reshape([-1])), 0));
-    for (const [sizes, axis] of [[3, 0], [[2, 5, 3], 1], [[1, 5], 0], [2, 1]] as [number | number[], number][]) {
+      tf.tidy(() =>
+        tf.concat(
+          tf.split(tf.range(0, 60).reshape([6, 10]), sizes, axis).map((p) => p.reshape([-1])),
+          0,
+        ),
+      );
+    for (const [sizes, axis] of [
+      [3, 0],
+      [[2, 5, 3], 1],
+      [[1, 5], 0],
+      [2, 1],
+    ] as [number | number[], number][]) {
       const wasm = await runOn('wasm', fn(sizes, axis));
       const cpu = await runOn('cpu', fn(sizes, axis));
       expect(wasm).toEqual(cpu);
@@ -95,7 +105,16 @@ describe('wasm training kernels vs the cpu reference', () => {
       const cpu = await runOn('cpu', fn);
       expect(wasm).toEqual(cpu);
     }
-    const t = await runOn('wasm', () => tf.tidy(() => tf.transpose(tf.tensor2d([[1, 2, 3], [4, 5, 6]]))));
+    const t = await runOn('wasm', () =>
+      tf.tidy(() =>
+        tf.transpose(
+          tf.tensor2d([
+            [1, 2, 3],
+            [4, 5, 6],
+          ]),
+        ),
+      ),
+    );
     expect(t.values).toEqual([1, 4, 2, 5, 3, 6]);
   });
 
@@ -103,7 +122,20 @@ describe('wasm training kernels vs the cpu reference', () => {
     const table = Array.from({ length: 24 }, (_, i) => i * 0.5);
     const fns = [
       () => tf.tidy(() => tf.gather(tf.tensor2d(table, [8, 3]), tf.tensor1d([7, 0, 7, 3], 'int32'))),
-      () => tf.tidy(() => tf.gather(tf.tensor1d(table), tf.tensor2d([[1, 2], [23, 0]], [2, 2], 'int32'))),
+      () =>
+        tf.tidy(() =>
+          tf.gather(
+            tf.tensor1d(table),
+            tf.tensor2d(
+              [
+                [1, 2],
+                [23, 0],
+              ],
+              [2, 2],
+              'int32',
+            ),
+          ),
+        ),
       () => tf.tidy(() => tf.gather(tf.tensor3d(table, [2, 4, 3]), tf.tensor1d([1, 1, 0], 'int32'))),
       () => tf.tidy(() => tf.gather(tf.tensor2d(table, [8, 3]), tf.tensor1d([2, 0], 'int32'), 1)),
     ];

@@ -9,7 +9,11 @@ const config = defaultDecoderConfig({ itemCount: 30, outcomeCount: 2, dim: 8, bl
 const options = { ...DEFAULT_TRAIN_OPTIONS, negatives: 8, learningRate: 0.01 };
 const users: TrainingSequence[] = Array.from({ length: 6 }, (_, u) => {
   const n = 4 + u;
-  return { items: Int32Array.from({ length: n }, (_, i) => (u * 5 + i * 3) % 30), outcomes: Uint8Array.from({ length: n }, (_, i) => (i + u) % 2), times: Float64Array.from({ length: n }, (_, i) => 1.7e9 + i * 3600 * (u + 1)) };
+  return {
+    items: Int32Array.from({ length: n }, (_, i) => (u * 5 + i * 3) % 30),
+    outcomes: Uint8Array.from({ length: n }, (_, i) => (i + u) % 2),
+    times: Float64Array.from({ length: n }, (_, i) => 1.7e9 + i * 3600 * (u + 1)),
+  };
 });
 
 describe('two-thread data-parallel step', () => {
@@ -76,7 +80,7 @@ describe('two-thread data-parallel step', () => {
     }
   });
 
-  it('starts with the trainer\'s full options, stop callback included (functions cannot cross to the worker)', async () => {
+  it("starts with the trainer's full options, stop callback included (functions cannot cross to the worker)", async () => {
     const withStop = new GradientWorker(config, { ...options, shouldStop: () => false });
     await withStop.ready;
     await withStop.close();

@@ -16,12 +16,34 @@ const I = 40;
 const sequences: UserSequence[] = Array.from({ length: 64 }, (_, u) => {
   const n = 12;
   const start = (u * 7) % I;
-  return { user: u, items: Int32Array.from({ length: n }, (_, i) => (start + i) % I), outcomes: Uint8Array.from({ length: n }, (_, i) => i % 2), times: new Float64Array(n).fill(Number.NaN) };
+  return {
+    user: u,
+    items: Int32Array.from({ length: n }, (_, i) => (start + i) % I),
+    outcomes: Uint8Array.from({ length: n }, (_, i) => i % 2),
+    times: new Float64Array(n).fill(Number.NaN),
+  };
 });
 const split = leaveOneOutSplit(sequences);
-const config = defaultDecoderConfig({ itemCount: I, outcomeCount: 2, dim: 16, maxLen: 16, timeFeatures: false, outcomeConditioning: false });
-const options = (over: Partial<TrainOptions>): TrainOptions => ({ ...DEFAULT_TRAIN_OPTIONS, batchSize: 32, negatives: 16, learningRate: 0.01, epochs: 30, patience: 100, log: () => {}, ...over });
-const validate = async (d: DecoderTrainer['decoder']) => (await evaluate(new DecoderRecommender('d', d, null, [0.5, 0.5]), split.validation, { itemCount: I, ks: [1, 10] })).masked;
+const config = defaultDecoderConfig({
+  itemCount: I,
+  outcomeCount: 2,
+  dim: 16,
+  maxLen: 16,
+  timeFeatures: false,
+  outcomeConditioning: false,
+});
+const options = (over: Partial<TrainOptions>): TrainOptions => ({
+  ...DEFAULT_TRAIN_OPTIONS,
+  batchSize: 32,
+  negatives: 16,
+  learningRate: 0.01,
+  epochs: 30,
+  patience: 100,
+  log: () => {},
+  ...over,
+});
+const validate = async (d: DecoderTrainer['decoder']) =>
+  (await evaluate(new DecoderRecommender('d', d, null, [0.5, 0.5]), split.validation, { itemCount: I, ks: [1, 10] })).masked;
 
 describe('decoder trainer', () => {
   let dir: string;
@@ -32,13 +54,20 @@ describe('decoder trainer', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('builds batches: left padding, positions from 0, next-item and window targets with outcome filtering', () => {
-    const seq = { items: Int32Array.from([5, 6, 7, 8]), outcomes: Uint8Array.from([0, 1, 1, 0]), times: new Float64Array(4).fill(Number.NaN) };
+    const seq = {
+      items: Int32Array.from([5, 6, 7, 8]),
+      outcomes: Uint8Array.from([0, 1, 1, 0]),
+      times: new Float64Array(4).fill(Number.NaN),
+    };
     const b = buildBatch([seq], { ...config, maxLen: 5 });
     expect(b.tokens.length).toBe(3); // inputs are events 0..2 (the last event has no target)
     expect(Array.from(b.tokens.items)).toEqual([5, 6, 7]);
     expect(Array.from(b.tokens.positions)).toEqual([0, 1, 2]);
     expect(Array.from(b.positives)).toEqual([6, 7, 8]);
-    const padded = buildBatch([seq, { ...seq, items: seq.items.slice(2), outcomes: seq.outcomes.slice(2), times: seq.times.slice(2) }], config);
+    const padded = buildBatch(
+      [seq, { ...seq, items: seq.items.slice(2), outcomes: seq.outcomes.slice(2), times: seq.times.slice(2) }],
+      config,
+    );
     expect(Array.from(padded.tokens.valid)).toEqual([1, 1, 1, 0, 0, 1]);
     const mt = buildBatch([seq], { ...config, horizons: MULTI_TOKEN_HORIZONS, outcomeConditioning: true });
     // Event 0 (item 5): next = item 6 (outcome 1); soon = offsets 2..5 -> events 2, 3 with the outcome of event 2 (1) -> item 7 only.
@@ -78,7 +107,7 @@ describe('decoder trainer', () => {
     for (const [name, values] of a) expect(Array.from(b.get(name)!)).toEqual(Array.from(values));
   });
 
-  it('stops on request (the CLI\'s first Ctrl-C): ends the epoch after that step, validates, keeps the best model', async () => {
+  it("stops on request (the CLI's first Ctrl-C): ends the epoch after that step, validates, keeps the best model", async () => {
     let steps = 0;
     const trainer = new DecoderTrainer(config, options({ epochs: 10, validateEvery: 5, shouldStop: () => ++steps >= 1 }));
     const result = await trainer.fit(split.train, validate);
