@@ -4,6 +4,7 @@
  * worker engine and the in-page engine implement the same `EngineApi`. Item ids are the catalog's
  * raw ids (strings); outcomes and horizons are names from the model's manifest.
  */
+import type { LoadPhase, LoadProgress } from '../store/loader.ts';
 
 /** Which TF.js backend to run on. `auto` picks the fastest real one (see backend.ts). */
 export type BackendPreference = 'auto' | 'webgpu' | 'wasm' | 'webgl' | 'cpu';
@@ -30,15 +31,8 @@ export interface FallbackReport {
   reason: string;
 }
 
-/** Loading phases, in order. */
-export type LoadPhase = 'download' | 'verify' | 'store' | 'compile' | 'ready';
-
-/** One progress report; bytes are meaningful in `download` and `store`. */
-export interface LoadProgress {
-  phase: LoadPhase;
-  loadedBytes: number;
-  totalBytes: number;
-}
+/** Loading phases and progress reports are the store's (src/store/loader.ts); the protocol re-exports them. */
+export type { LoadPhase, LoadProgress };
 
 /** What `load` needs (the serialisable part of `createRecommender`'s options). */
 export interface EngineLoadOptions {

@@ -33,7 +33,7 @@ export const NAMED_RECOMMENDERS: Record<string, RecommenderFactory> = {
 export const PATTERN_RECOMMENDERS: { test: (model: string) => boolean; create: RecommenderFactory; describe: string }[] = [
   {
     test: (m) => m.endsWith('manifest.json') || m.startsWith('decoder:'),
-    create: async (spec) => (await import('../train/load-model.ts')).loadDecoderRecommender(spec),
+    create: (spec) => loadDecoderRecommender(spec),
     describe: '<dir>/manifest.json or decoder:<dir> (trained decoder)',
   },
 ];
@@ -46,4 +46,24 @@ export async function createRecommender(spec: RecommenderSpec): Promise<Recommen
   if (pattern) return pattern.create(spec);
   const accepted = [...Object.keys(NAMED_RECOMMENDERS), ...PATTERN_RECOMMENDERS.map((p) => p.describe)];
   throw new Error(`unknown --model "${spec.model}"; accepted: ${accepted.join(', ')}`);
+}
+
+/**
+ * `--model path/to/manifest.json` (or its folder, or `decoder:<dir>`) -> the decoder as a Recommender.
+ * Imports the loader lazily so `pocketrec eval --model popular` never loads TF.js.
+ */
+export async function loadDecoderRecommender(spec: RecommenderSpec): Promise<Recommender> {
+  const [{ loadDecoderFromDisk }, { DecoderRecommender }] = await Promise.all([
+    import('../train/load-model.ts'),
+    import('./decoder-recommender.ts'),
+  ]);
+  const path = spec.model.startsWith('decoder:') ? spec.model.slice('decoder:'.length) : spec.model;
+  const loaded = await loadDecoderFromDisk(path);
+  const rec = new DecoderRecommender(
+    `decoder(${loaded.manifest.modelVersion})`,
+    loaded.decoder,
+    loaded.itemEmbeddings,
+    loaded.section.outcomePrior,
+  );
+  return Object.assign(rec, { dispose: () => loaded.dispose() });
 }

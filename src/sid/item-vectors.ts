@@ -17,7 +17,7 @@
  */
 import type { ItemCatalog } from '../data/types.ts';
 import { normalizeRows, symmetricSparseEmbedding, type CsrMatrix } from './linalg.ts';
-import { SeededRng, hashString } from './rng.ts';
+import { SeededRng, hashString } from '../util/rng.ts';
 
 /** How to build item vectors for one dataset. */
 export interface ItemVectorConfig {

@@ -4,7 +4,7 @@
  * symmetric matrices and a randomized truncated SVD (Halko et al. 2011) for symmetric sparse
  * matrices. All matrices are row-major.
  */
-import { SeededRng } from './rng.ts';
+import { SeededRng } from '../util/rng.ts';
 
 /** A square sparse matrix in compressed-sparse-row form. */
 export interface CsrMatrix {

@@ -19,7 +19,7 @@
  *
  * Pure and deterministic: the same codes and config always give the same rows, in Node and the browser.
  */
-import { hash32 } from './rng.ts';
+import { hash32 } from '../util/rng.ts';
 
 /** Hashing config (shared with PrefixMem's memory tables). */
 export interface PrefixHashConfig {

@@ -9,7 +9,7 @@
  * empty after an assignment is re-seeded at the point with the largest current error (each such
  * point used once), so codebook usage stays high. Seeded and deterministic.
  */
-import { SeededRng } from './rng.ts';
+import { SeededRng } from '../util/rng.ts';
 
 /** Residual quantizer settings. */
 export interface ResidualQuantizerConfig {

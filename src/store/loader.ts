@@ -7,11 +7,20 @@
  * history untouched; a model the browser evicted is downloaded again.
  */
 import { ModelFormatError, NetworkError, PocketrecError, toPocketrecError } from '../errors/errors.ts';
-import type { LoadPhase, LoadProgress } from '../engine/protocol.ts';
 import type { ArtifactRole, ModelManifest } from '../model/manifest.ts';
 import { downloadModel, fetchManifest, type FetchLike } from './download.ts';
 import type { ModelStore } from './model-store.ts';
 import type { StoredCatalog } from './schema.ts';
+
+/** Loading phases, in order. */
+export type LoadPhase = 'download' | 'verify' | 'store' | 'compile' | 'ready';
+
+/** One progress report; bytes are meaningful in `download` and `store`. */
+export interface LoadProgress {
+  phase: LoadPhase;
+  loadedBytes: number;
+  totalBytes: number;
+}
 
 /** A model ready to hand to the runtime. */
 export interface LoadedModel {

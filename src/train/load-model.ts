@@ -1,13 +1,10 @@
 /**
- * Node loading of exported model artifacts (reads files; the browser fetches them instead) and the
- * `pocketrec eval --model <dir or manifest.json>` factory.
+ * Node loading of exported model artifacts (reads files; the browser fetches them instead). The
+ * `pocketrec eval --model <dir or manifest.json>` factory that uses it lives in src/eval/recommenders.ts.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Recommender } from '../eval/evaluate.ts';
-import type { RecommenderSpec } from '../eval/recommenders.ts';
 import { loadDecoder, verifyArtifactFiles, type LoadedDecoder } from '../model/artifacts.ts';
-import { DecoderRecommender } from '../model/decoder-recommender.ts';
 import type { ArtifactRole, ModelManifest } from '../model/manifest.ts';
 import { setupTrainingBackend } from './backend.ts';
 
@@ -33,17 +30,4 @@ export async function loadDecoderFromDisk(path: string): Promise<LoadedDecoder &
   await setupTrainingBackend();
   const { manifest, files } = await readArtifacts(path);
   return { ...loadDecoder(manifest, files), manifest };
-}
-
-/** `--model path/to/manifest.json` (or its folder) -> the decoder as a Recommender. */
-export async function loadDecoderRecommender(spec: RecommenderSpec): Promise<Recommender> {
-  const path = spec.model.startsWith('decoder:') ? spec.model.slice('decoder:'.length) : spec.model;
-  const loaded = await loadDecoderFromDisk(path);
-  const rec = new DecoderRecommender(
-    `decoder(${loaded.manifest.modelVersion})`,
-    loaded.decoder,
-    loaded.itemEmbeddings,
-    loaded.section.outcomePrior,
-  );
-  return Object.assign(rec, { dispose: () => loaded.dispose() });
 }

@@ -14,7 +14,7 @@ import type { TensorEntry } from '../model/manifest.ts';
 import { buildBatch, type TrainingBatch, type TrainingSequence } from './batches.ts';
 import { fullSoftmaxWindowLoss, sampledSoftmaxWindowLoss } from './losses.ts';
 import { GradientWorker } from './parallel.ts';
-import { MULBERRY32_INCREMENT, mulberry32Output } from '../sid/rng.ts';
+import { MULBERRY32_INCREMENT, mulberry32Output } from '../util/rng.ts';
 
 /** How to train (model shape is `DecoderConfig`). */
 export interface TrainOptions {
@@ -103,7 +103,7 @@ export interface TrainResult {
   wallSeconds: number;
 }
 
-/** A small seeded generator (mulberry32, src/sid/rng.ts) whose raw state is public, so checkpoints can save and restore it. */
+/** A small seeded generator (mulberry32, src/util/rng.ts) whose raw state is public, so checkpoints can save and restore it. */
 export class TrainRng {
   constructor(public state: number) {}
   next(): number {

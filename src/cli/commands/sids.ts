@@ -31,7 +31,7 @@ Options:
   --quiet                 print only the output paths
 
 Ablation (issue 4): PrefixMem vs plain per-level code embeddings on next-item SID prediction
-(src/sid/ablation.ts), trained at matched steps on the wasm backend, evaluated on the
+(src/experiments/ablation.ts), trained at matched steps on the wasm backend, evaluated on the
 leave-one-out test targets; writes <out>/<dataset>.sid-ablation.json.
   --ablate                run the ablation after building the SIDs
   --steps <n>             training steps per variant (default 1500)
@@ -103,8 +103,8 @@ export async function run(args: ParsedArgs): Promise<number> {
   process.stdout.write(`wrote ${binPath}\nwrote ${jsonPath}\n`);
   if (args.flags.has('ablate')) {
     const { setupTrainingBackend } = await import('../../train/backend.ts');
-    const { runSidAblation } = await import('../../sid/ablation.ts');
-    const { DEFAULT_SID_TASK } = await import('../../sid/sid-task.ts');
+    const { runSidAblation } = await import('../../experiments/ablation.ts');
+    const { DEFAULT_SID_TASK } = await import('../../experiments/sid-task.ts');
     const backend = await setupTrainingBackend('wasm');
     const steps = numberOption(args, 'steps', 1500);
     const evalUsers = numberOption(args, 'eval-users', 0);
@@ -119,7 +119,7 @@ export async function run(args: ParsedArgs): Promise<number> {
     const started = new Date().toISOString();
     const ablationPath = resolve(outDir, `${name}.sid-ablation.json`);
     const command = `pocketrec sids ${process.argv.slice(3).join(' ')}`.trim();
-    const partial: import('../../sid/ablation.ts').SidVariantResult[] = [];
+    const partial: import('../../experiments/ablation.ts').SidVariantResult[] = [];
     // Rewritten after every variant, so a long run that is stopped still leaves its finished variants.
     const save = (evalCount: number, trainExamples: number, complete: boolean): void => {
       const report = {
@@ -154,7 +154,7 @@ export async function run(args: ParsedArgs): Promise<number> {
 }
 
 /** Table of the ablation results. */
-function formatAblation(results: import('../../sid/ablation.ts').SidVariantResult[]): string {
+function formatAblation(results: import('../../experiments/ablation.ts').SidVariantResult[]): string {
   const lines = ['variant              params    acc per SID position              R@10    R@100   train s'];
   for (const r of results) {
     lines.push(

@@ -11,7 +11,7 @@ import type { Dataset } from '../../data/types.ts';
 import { evaluate } from '../../eval/evaluate.ts';
 import { buildArtifacts } from '../../model/artifacts.ts';
 import { defaultDecoderConfig, MULTI_TOKEN_HORIZONS, NEXT_TOKEN_HORIZONS, type DecoderConfig } from '../../model/decoder.ts';
-import { DecoderRecommender, outcomeFrequencies } from '../../model/decoder-recommender.ts';
+import { DecoderRecommender, outcomeFrequencies } from '../../eval/decoder-recommender.ts';
 import { PrefixMem } from '../../model/prefixmem.ts';
 import { prefixMemConfigFor, PrefixMemItemEncoder } from '../../model/prefixmem-items.ts';
 import { buildSemanticIds, sidConfigFor } from '../../sid/build.ts';

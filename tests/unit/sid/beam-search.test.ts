@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { constrainedBeamSearch, constrainedBeamSearchBatch } from '../../../src/sid/beam-search.ts';
-import { SeededRng } from '../../../src/sid/rng.ts';
+import { SeededRng } from '../../../src/util/rng.ts';
 import { buildSidTable, sidOf } from '../../../src/sid/sid-table.ts';
 import { buildTrie } from '../../../src/sid/trie.ts';
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PrefixMem, prefixHashConfigOf, type PrefixMemConfig } from '../../../src/model/prefixmem.ts';
-import { SidHead, crossEntropy } from '../../../src/model/sid-head.ts';
+import { SidHead, crossEntropy } from '../../../src/experiments/sid-head.ts';
 import { prefixHashIndices } from '../../../src/sid/prefix-hash.ts';
 import { setupTrainingBackend } from '../../../src/train/backend.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { encodeVector, kmeans, trainResidualQuantizer, usageStats } from '../../../src/sid/residual-kmeans.ts';
-import { SeededRng } from '../../../src/sid/rng.ts';
+import { SeededRng } from '../../../src/util/rng.ts';
 import { buildSidTable } from '../../../src/sid/sid-table.ts';
 import { clusteredVectors } from './synthetic.ts';
 

@@ -1,5 +1,5 @@
 /** Synthetic clustered vectors for SID tests: `clusters` Gaussian blobs in `dim` dimensions. */
-import { SeededRng } from '../../../src/sid/rng.ts';
+import { SeededRng } from '../../../src/util/rng.ts';
 
 export function clusteredVectors(n: number, dim: number, clusters: number, seed: number, spread = 0.1): Float32Array {
   const rng = new SeededRng(seed);

@@ -6,7 +6,7 @@ import { leaveOneOutSplit } from '../../../src/data/splits.ts';
 import type { UserSequence } from '../../../src/data/types.ts';
 import { evaluate } from '../../../src/eval/evaluate.ts';
 import { defaultDecoderConfig, MULTI_TOKEN_HORIZONS } from '../../../src/model/decoder.ts';
-import { DecoderRecommender } from '../../../src/model/decoder-recommender.ts';
+import { DecoderRecommender } from '../../../src/eval/decoder-recommender.ts';
 import { setupTrainingBackend } from '../../../src/train/backend.ts';
 import { buildBatch } from '../../../src/train/batches.ts';
 import { DEFAULT_TRAIN_OPTIONS, DecoderTrainer, type TrainOptions } from '../../../src/train/trainer.ts';

@@ -6,10 +6,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { PrefixMem, prefixHashConfigOf } from '../model/prefixmem.ts';
-import { SidHead, crossEntropy } from '../model/sid-head.ts';
-import { prefixHashIndices } from './prefix-hash.ts';
-import { SeededRng } from './rng.ts';
-import type { SidTable } from './sid-table.ts';
+import { SidHead, crossEntropy } from './sid-head.ts';
+import { prefixHashIndices } from '../sid/prefix-hash.ts';
+import { SeededRng } from '../util/rng.ts';
+import type { SidTable } from '../sid/sid-table.ts';
 import { sidVocabSizes } from './sid-task.ts';
 
 /** Pre-training settings. */

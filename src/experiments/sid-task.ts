@@ -15,12 +15,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { PrefixMem, prefixHashConfigOf, type PrefixMemConfig } from '../model/prefixmem.ts';
-import { SidHead, crossEntropy, logSoftmax } from '../model/sid-head.ts';
-import { constrainedBeamSearchBatch } from './beam-search.ts';
-import { hashPrefixRows, prefixHashIndices } from './prefix-hash.ts';
-import { SeededRng } from './rng.ts';
-import type { SidTable } from './sid-table.ts';
-import type { SidTrie } from './trie.ts';
+import { SidHead, crossEntropy, logSoftmax } from './sid-head.ts';
+import { constrainedBeamSearchBatch } from '../sid/beam-search.ts';
+import { hashPrefixRows, prefixHashIndices } from '../sid/prefix-hash.ts';
+import { SeededRng } from '../util/rng.ts';
+import type { SidTable } from '../sid/sid-table.ts';
+import type { SidTrie } from '../sid/trie.ts';
 
 /** Task hyper-parameters. */
 export interface SidTaskConfig {

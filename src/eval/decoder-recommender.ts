@@ -8,8 +8,8 @@
  * the training outcome frequencies. Browser-safe (no fs): Node loading lives in src/train/load-model.ts.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Recommender, UserHistory } from '../eval/evaluate.ts';
-import { TIME_FEATURES, writeTimeFeatures, type Decoder, type TokenBatch } from './decoder.ts';
+import type { Recommender, UserHistory } from './evaluate.ts';
+import { TIME_FEATURES, writeTimeFeatures, type Decoder, type TokenBatch } from '../model/decoder.ts';
 
 /** Builds a left-padded batch from histories (their last maxLen events); also returns each row's last slot. */
 export function historyBatch(

@@ -1,6 +1,6 @@
 /**
  * Issue 4's ablation: PrefixMem vs plain per-level code embeddings on the next-item SID task
- * (src/sid/sid-task.ts), at matched training steps on identical batches.
+ * (src/experiments/sid-task.ts), at matched training steps on identical batches.
  *
  * Reported per variant on the leave-one-out TEST targets (history = everything before the target,
  * i.e. train + validation events): teacher-forced accuracy at every SID position (the deepest
@@ -17,7 +17,7 @@ import * as tf from '@tensorflow/tfjs';
 import { leaveOneOutSplit } from '../data/splits.ts';
 import type { Dataset } from '../data/types.ts';
 import { pretrainPrefixMem } from './pretrain.ts';
-import { SeededRng } from './rng.ts';
+import { SeededRng } from '../util/rng.ts';
 import {
   ExampleSampler,
   SidPredictor,
@@ -26,8 +26,8 @@ import {
   type SidExample,
   type SidTaskConfig,
 } from './sid-task.ts';
-import type { SidTable } from './sid-table.ts';
-import type { SidTrie } from './trie.ts';
+import type { SidTable } from '../sid/sid-table.ts';
+import type { SidTrie } from '../sid/trie.ts';
 
 /** Ablation settings. */
 export interface SidAblationConfig {

@@ -1,18 +1,18 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PrefixMem } from '../../../src/model/prefixmem.ts';
-import { pretrainPrefixMem } from '../../../src/sid/pretrain.ts';
+import { pretrainPrefixMem } from '../../../src/experiments/pretrain.ts';
 import {
   ExampleSampler,
   SidPredictor,
   prefixMemConfigFor,
   trainSidPredictor,
   DEFAULT_SID_TASK,
-} from '../../../src/sid/sid-task.ts';
+} from '../../../src/experiments/sid-task.ts';
 import { buildSidTable } from '../../../src/sid/sid-table.ts';
 import { buildTrie } from '../../../src/sid/trie.ts';
 import { setupTrainingBackend } from '../../../src/train/backend.ts';
-import { runSidAblation } from '../../../src/sid/ablation.ts';
+import { runSidAblation } from '../../../src/experiments/ablation.ts';
 import type { Dataset } from '../../../src/data/types.ts';
 
 /** 16 items: SID (c0, c1, (c0 + c1) mod 4, 0); the third code depends on BOTH prefix codes. */
