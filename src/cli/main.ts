@@ -5,14 +5,18 @@
  * `pocketrec import` never pays for TF.js start-up. A command module exports `run(args)` returning
  * an exit code and `summary`, a one-line description for `pocketrec help`.
  */
-import { CliError, parseArgs, type ParsedArgs } from './args.ts';
+import { CliError, parseArgs, UsageError, type OptionTable, type ParsedArgs } from './args.ts';
 
 /** What every command module exports. */
 export interface CommandModule {
   /** One line for `pocketrec help`. */
   summary: string;
-  /** Longer usage text for `pocketrec <command> --help`. */
+  /** Longer usage text for `pocketrec <command> --help` (generated from `options`). */
   usage: string;
+  /** The declared options; anything else on the command line is a usage error. */
+  options: OptionTable;
+  /** How many positional arguments the command takes (default none). */
+  maxPositionals?: number;
   /** Runs the command; resolves to the process exit code. */
   run(args: ParsedArgs): Promise<number>;
 }
@@ -37,7 +41,7 @@ function printHelp(): Promise<void> {
   })();
 }
 
-/** Entry point; returns the exit code (0 ok, 1 failure, 2 usage error). */
+/** Entry point; returns the exit code (0 ok, 1 failure, 2 usage error: bad option, bad input data). */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === 'help' || name === '--help' || name === '-h') {
@@ -51,7 +55,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = await load();
   try {
-    const args = parseArgs(rest);
+    const args = parseArgs(rest, command.options, { maxPositionals: command.maxPositionals ?? 0 });
     if (args.flags.has('help')) {
       process.stdout.write(`${command.usage}\n`);
       return 0;
@@ -60,6 +64,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CliError) {
       process.stderr.write(`pocketrec ${name}: ${error.message}\n`);
+      if (error instanceof UsageError) process.stderr.write(`\n${command.usage}\n`);
       return 2;
     }
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error);

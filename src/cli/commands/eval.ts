@@ -6,34 +6,43 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus, arch, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { CliError, numberOption, stringOption, type ParsedArgs } from '../args.ts';
+import { choiceOption, CliError, formatUsage, numberOption, optionalNumber, stringOption, UsageError, type OptionTable, type ParsedArgs } from '../args.ts';
 import { futureWindowSplit, leaveOneOutSplit, type Split } from '../../data/splits.ts';
 import { REPO_ROOT } from '../../data/registry.ts';
 import { formatCoocParams, tuneCooc, type CoocTuningRow } from '../../eval/baselines/cooc.ts';
 import { evaluate, type EvalResult, type FitContext } from '../../eval/evaluate.ts';
 import { createRecommender } from '../../eval/recommenders.ts';
-import { datasetOptions, loadForCli, printReadProgress } from './import.ts';
+import { DATASET_OPTIONS, datasetOptions, loadForCli, printReadProgress } from './import.ts';
 
 export const summary = 'Evaluate a model or baseline (full ranking, masked + unmasked), write JSON / top-100 TSV';
 
-export const usage = `Usage: pocketrec eval --dataset <name|path> --model <popular|cooc|...> [options]
+export const options: OptionTable = {
+  ...DATASET_OPTIONS,
+  model: { type: 'string', value: '<spec>', help: 'popular | cooc | <dir>/manifest.json or decoder:<dir> (trained decoder)' },
+  params: { type: 'string', value: 'k=v,...', help: 'model parameters (cooc: window, forward, neighbors, lastN, decay)' },
+  tune: { type: 'boolean', help: 'cooc only: grid-search params on the VALIDATION split first, then test the best' },
+  split: { type: 'string', value: 'loo|window', help: 'leave-one-out (default) or future window' },
+  window: { type: 'string', value: '<n>', help: 'window split: window size in events (default 5)' },
+  'window-fraction': { type: 'string', value: '<f>', help: 'window split: window as a fraction of each sequence instead' },
+  'min-history': { type: 'string', value: '<n>', help: 'window split: events required before the validation window (default 5)' },
+  on: { type: 'string', value: 'test|validation', help: 'which held-out part to score (default test)' },
+  k: { type: 'string', value: '10,50', help: 'cut-offs (default 10,50)' },
+  condition: {
+    type: 'string',
+    value: '<c>',
+    help: 'outcome conditioning for outcome-aware models: target (matched),\nmismatched (next outcome after the target\'s), or an outcome name',
+  },
+  'max-users': { type: 'string', value: '<n>', help: 'evaluate only the first n cases (quick checks; not for reported numbers)' },
+  batch: { type: 'string', value: '<n>', help: 'histories per scoring call' },
+  top100: {
+    type: 'string',
+    value: '<file.tsv>',
+    help: "write each case's masked top-100 as user<TAB>rank<TAB>item<TAB>score (raw ids;\nties ordered as the metrics count them, see docs/benchmarks.md)",
+  },
+  out: { type: 'string', value: '<file.json>', help: 'write the result JSON (e.g. docs/benchmarks/ml-1m-popular-loo.json)' },
+};
 
-  --dataset <name|path>     dataset (see pocketrec import --help); --data-dir, --rating-rule as there
-  --model <spec>            popular | cooc (more kinds: src/eval/recommenders.ts)
-  --params k=v,...          model parameters (cooc: window, forward, neighbors, lastN, decay)
-  --tune                    cooc only: grid-search params on the VALIDATION split first, then test the best
-  --split loo|window        leave-one-out (default) or future window
-  --window <n>              window split: window size in events (default 5)
-  --window-fraction <f>     window split: window as a fraction of each sequence instead
-  --min-history <n>         window split: events required before the validation window (default 5)
-  --on test|validation      which held-out part to score (default test)
-  --k 10,50                 cut-offs (default 10,50)
-  --condition <c>           outcome conditioning for outcome-aware models: target (matched),
-                            mismatched (next outcome after the target's), or an outcome name
-  --max-users <n>           evaluate only the first n cases (quick checks; not for reported numbers)
-  --batch <n>               histories per scoring call
-  --top100 <file.tsv>       write each case's masked top-100 as user<TAB>rank<TAB>item<TAB>score (raw ids)
-  --out <file.json>         write the result JSON (e.g. docs/benchmarks/ml-1m-popular-loo.json)`;
+export const usage = formatUsage('Usage: pocketrec eval --dataset <name|path> --model <popular|cooc|...> [options]', options);
 
 /** Short machine description for result files (override with POCKETREC_MACHINE). */
 export function machineDescription(): string {
@@ -82,26 +91,21 @@ export function formatMetrics(result: EvalResult): string {
 
 function parseKs(text: string): number[] {
   const ks = text.split(',').map((s) => Number(s.trim()));
-  if (ks.some((k) => !Number.isInteger(k) || k < 1)) throw new CliError(`--k must be positive integers, got "${text}"`);
+  if (ks.some((k) => !Number.isInteger(k) || k < 1)) throw new UsageError(`--k must be positive integers, got "${text}"`);
   return ks;
 }
 
 function makeSplit(args: ParsedArgs, sequences: Parameters<typeof leaveOneOutSplit>[0]): Split {
-  const kind = args.options.get('split') ?? 'loo';
+  const kind = choiceOption(args, 'split', ['loo', 'window'] as const) ?? 'loo';
   if (kind === 'loo') return leaveOneOutSplit(sequences);
-  if (kind === 'window') {
-    const fraction = args.options.get('window-fraction');
-    try {
-      return futureWindowSplit(sequences, {
-        size: numberOption(args, 'window', 5),
-        fraction: fraction === undefined ? undefined : Number(fraction),
-        minHistory: numberOption(args, 'min-history', 5),
-      });
-    } catch (error) {
-      throw new CliError((error as Error).message);
-    }
+  const size = numberOption(args, 'window', 5, { integer: true, min: 1 });
+  const fraction = optionalNumber(args, 'window-fraction', { above: 0, max: 1 });
+  const minHistory = numberOption(args, 'min-history', 5, { integer: true, min: 0 });
+  try {
+    return futureWindowSplit(sequences, { size, fraction, minHistory });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
   }
-  throw new CliError(`--split must be loo or window, got "${kind}"`);
 }
 
 function progressLine(label: string) {
@@ -115,14 +119,15 @@ export async function run(args: ParsedArgs): Promise<number> {
   const datasetName = stringOption(args, 'dataset');
   const modelSpec = stringOption(args, 'model');
   const ks = parseKs(args.options.get('k') ?? '10,50');
-  const part = args.options.get('on') ?? 'test';
-  if (part !== 'test' && part !== 'validation') throw new CliError('--on must be test or validation');
+  const part = choiceOption(args, 'on', ['test', 'validation'] as const) ?? 'test';
+  const maxUsers = optionalNumber(args, 'max-users', { integer: true, min: 1 });
+  const batchSize = optionalNumber(args, 'batch', { integer: true, min: 1 });
+  if (args.options.has('params') && args.flags.has('tune')) throw new UsageError('give --params or --tune, not both');
 
   const dataset = await loadForCli(datasetName, datasetOptions(args, printReadProgress));
   const split = makeSplit(args, dataset.sequences);
   let cases = part === 'test' ? split.test : split.validation;
-  const maxUsers = args.options.get('max-users');
-  if (maxUsers !== undefined) cases = cases.slice(0, numberOption(args, 'max-users', cases.length));
+  if (maxUsers !== undefined) cases = cases.slice(0, maxUsers);
   const itemCount = dataset.catalog.ids.length;
   process.stderr.write(
     `${dataset.name}: ${dataset.userIds.length} users, ${itemCount} items; ${split.label} ${part}: ${cases.length} cases\n`,
@@ -133,14 +138,14 @@ export async function run(args: ParsedArgs): Promise<number> {
   if (conditionText !== undefined) {
     condition =
       conditionText === 'target' || conditionText === 'mismatched' ? conditionText : dataset.outcomes.indexOf(conditionText);
-    if (condition === -1) throw new CliError(`--condition must be target, mismatched or one of ${dataset.outcomes.join(', ')}`);
+    if (condition === -1) throw new UsageError(`--condition must be target, mismatched or one of ${dataset.outcomes.join(', ')}`);
   }
 
   const context: FitContext = { dataset, train: split.train, validation: split.validation };
   let params = args.options.get('params');
   let tuning: CoocTuningRow[] | undefined;
   if (args.flags.has('tune')) {
-    if (modelSpec !== 'cooc') throw new CliError('--tune is implemented for --model cooc only');
+    if (modelSpec !== 'cooc') throw new UsageError('--tune is implemented for --model cooc only');
     process.stderr.write('tuning cooc on the validation split (masked NDCG@10)...\n');
     const tuned = await tuneCooc(
       context,
@@ -170,7 +175,7 @@ export async function run(args: ParsedArgs): Promise<number> {
   const result = await evaluate(recommender, cases, {
     itemCount,
     ks,
-    batchSize: args.options.has('batch') ? numberOption(args, 'batch', 256) : undefined,
+    batchSize,
     outcomeNames: dataset.outcomes,
     condition,
     onProgress: progressLine(`${recommender.name} ${part}`),

@@ -1,5 +1,5 @@
 /** `pocketrec import`: reads a dataset, validates every row and prints what was imported. */
-import { CliError, stringOption, type ParsedArgs } from '../args.ts';
+import { choiceOption, CliError, formatUsage, stringOption, UsageError, type OptionTable, type ParsedArgs } from '../args.ts';
 import { DataFormatError, DatasetNotFoundError } from '../../data/errors.ts';
 import { DATASETS, loadDataset, type LoadDatasetOptions } from '../../data/registry.ts';
 import { parseRatingRule } from '../../data/outcomes.ts';
@@ -8,31 +8,53 @@ import type { ImportSummary } from '../../data/types.ts';
 
 export const summary = 'Import and validate a dataset, print users/items/events/outcomes/dropped rows';
 
-export const usage = `Usage: pocketrec import --dataset <name|path> [options]
+/** Options shared by every command that loads a dataset (import, eval, train). */
+export const DATASET_OPTIONS: OptionTable = {
+  dataset: {
+    type: 'string',
+    value: '<name|path>',
+    help: `${Object.keys(DATASETS).join(', ')},\nor a generic events file (CSV/TSV, see docs/data.md), or a directory`,
+  },
+  'data-dir': {
+    type: 'string',
+    value: '<dir>',
+    help: 'where the shared datasets live (default: ../shared/datasets next to the repo,\nor $POCKETREC_DATA_DIR)',
+  },
+  'rating-rule': { type: 'string', value: '<rule>', help: 'rating -> outcome bands, default love:4,watch:3,dislike:0' },
+  catalog: { type: 'string', value: 'all|rated', help: 'keep catalog items without events (all) or not (rated); per-dataset default' },
+  items: { type: 'string', value: '<file>', help: 'generic format: items file (item,title,features,year)' },
+  vectors: { type: 'string', value: '<file>', help: 'generic format: item vectors file (item,v1..vd)' },
+};
 
-  --dataset <name|path>   ${Object.keys(DATASETS).join(', ')},
-                          or a generic events file (CSV/TSV, see docs/data.md), or a directory
-  --data-dir <dir>        where the shared datasets live (default: ../shared/datasets next to the repo,
-                          or $POCKETREC_DATA_DIR)
-  --rating-rule <rule>    rating -> outcome bands, default love:4,watch:3,dislike:0
-  --catalog all|rated     keep catalog items without events (all) or not (rated); per-dataset default
-  --items <file>          generic format: items file (item,title,features,year)
-  --vectors <file>        generic format: item vectors file (item,v1..vd)
-  --json                  print the summary as JSON instead of a table`;
+export const options: OptionTable = {
+  ...DATASET_OPTIONS,
+  json: { type: 'boolean', help: 'print the summary as JSON instead of a table' },
+};
+
+/** `import` also takes the dataset as its one positional argument. */
+export const maxPositionals = 1;
+
+export const usage = formatUsage('Usage: pocketrec import --dataset <name|path> [options]', options);
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 
-/** Parses the dataset-related options shared by `import` and `eval`. */
-export function datasetOptions(args: ParsedArgs, onProgress?: (p: ReadProgress) => void): LoadDatasetOptions {
-  const catalog = args.options.get('catalog');
-  if (catalog !== undefined && catalog !== 'all' && catalog !== 'rated') throw new CliError('--catalog must be all or rated');
+/**
+ * Parses the dataset-related options shared by `import`, `eval` and `train` (`train` names the catalog
+ * choice `--catalog-items`, its `--catalog` exports catalog.json).
+ */
+export function datasetOptions(
+  args: ParsedArgs,
+  onProgress?: (p: ReadProgress) => void,
+  catalogOption = 'catalog',
+): LoadDatasetOptions {
+  const catalog = choiceOption(args, catalogOption, ['all', 'rated'] as const);
   let ratingRule;
   const ruleText = args.options.get('rating-rule');
   if (ruleText !== undefined) {
     try {
       ratingRule = parseRatingRule(ruleText);
     } catch (error) {
-      throw new CliError((error as Error).message);
+      throw new UsageError(`--rating-rule: ${(error as Error).message}`);
     }
   }
   return {
@@ -80,6 +102,8 @@ export function formatSummary(name: string, s: ImportSummary, seconds: number): 
 }
 
 export async function run(args: ParsedArgs): Promise<number> {
+  if (args.options.has('dataset') && args.positionals.length > 0)
+    throw new UsageError(`give the dataset once: --dataset ${args.options.get('dataset')} or ${args.positionals[0]}`);
   const name = args.options.get('dataset') ?? args.positionals[0] ?? stringOption(args, 'dataset');
   const started = performance.now();
   const dataset = await loadForCli(name, datasetOptions(args, printReadProgress));

@@ -9,35 +9,45 @@ import { loadDataset } from '../../data/index.ts';
 import { buildSemanticIds, formatSidSummary, sidConfigFor, summarizeSidBuild } from '../../sid/build.ts';
 import type { ItemVectorConfig } from '../../sid/item-vectors.ts';
 import { serializeSidArtifacts } from '../../sid/sid-table.ts';
-import { CliError, numberOption, stringOption, type ParsedArgs } from '../args.ts';
+import { CliError, formatUsage, numberOption, optionalNumber, stringOption, UsageError, type OptionTable, type ParsedArgs } from '../args.ts';
 
 export const summary = 'build semantic IDs (item vectors, residual k-means, SID tables, trie) for a dataset';
 
-export const usage = `Usage: pocketrec sids --dataset <name|path> [options]
+export const options: OptionTable = {
+  dataset: { type: 'string', value: '<name|path>', help: 'ml-1m, beauty, ml-latest-small, ... or a path (see pocketrec import)' },
+  levels: { type: 'string', value: '<L>', help: 'quantization levels (default per dataset, 3)' },
+  codes: { type: 'string', value: '<K>', help: 'codes per level (default per dataset: ml-1m 32, beauty 64, ml-latest-small 64)' },
+  seed: { type: 'string', value: '<n>', help: 'seed for projections, SVD and k-means (default 0)' },
+  iterations: { type: 'string', value: '<n>', help: 'Lloyd iterations per level (default 15)' },
+  vectors: { type: 'string', value: '<parts>', help: "comma list of content, collab, supplied (default: the dataset's config)" },
+  dim: { type: 'string', value: '<n>', help: 'width of the content and collaborative parts (default 64)' },
+  'data-dir': { type: 'string', value: '<dir>', help: 'datasets folder (default ../shared/datasets or $POCKETREC_DATA_DIR)' },
+  out: { type: 'string', value: '<dir>', help: 'output folder (default runs/sids)' },
+  quiet: { type: 'boolean', help: 'print only the output paths' },
+  ablate: {
+    type: 'boolean',
+    help: 'run the ablation after building the SIDs',
+    group:
+      'Ablation (issue 4): PrefixMem vs plain per-level code embeddings on next-item SID prediction\n' +
+      '(src/experiments/ablation.ts), trained at matched steps on the wasm backend, evaluated on the\n' +
+      'leave-one-out test targets; writes <out>/<dataset>.sid-ablation.json.',
+  },
+  steps: { type: 'string', value: '<n>', help: 'training steps per variant (default 1500)' },
+  'eval-users': { type: 'string', value: '<n>', help: 'test users evaluated, a seeded sample (default 0 = all)' },
+  beam: { type: 'string', value: '<n>', help: 'beam width, also the largest k of recall@k (default 100)' },
+  'pretrain-steps': {
+    type: 'string',
+    value: '<n>',
+    help: "PrefixMem pre-training steps for the 'prefixmem+pretrain' variant (default 300, 0 = skip)",
+  },
+};
 
-Builds item vectors from the TRAIN part of the leave-one-out split, quantizes them with residual
-k-means into L levels of K codes plus a disambiguation code, and writes the binary SID tables.
-
-Options:
-  --dataset <name|path>   ml-1m, beauty, ml-latest-small, ... or a path (see pocketrec import)
-  --levels <L>            quantization levels (default per dataset, 3)
-  --codes <K>             codes per level (default per dataset: ml-1m 32, beauty 64, ml-latest-small 64)
-  --seed <n>              seed for projections, SVD and k-means (default 0)
-  --iterations <n>        Lloyd iterations per level (default 15)
-  --vectors <parts>       comma list of content, collab, supplied (default: the dataset's config)
-  --dim <n>               width of the content and collaborative parts (default 64)
-  --data-dir <dir>        datasets folder (default ../shared/datasets or $POCKETREC_DATA_DIR)
-  --out <dir>             output folder (default runs/sids)
-  --quiet                 print only the output paths
-
-Ablation (issue 4): PrefixMem vs plain per-level code embeddings on next-item SID prediction
-(src/experiments/ablation.ts), trained at matched steps on the wasm backend, evaluated on the
-leave-one-out test targets; writes <out>/<dataset>.sid-ablation.json.
-  --ablate                run the ablation after building the SIDs
-  --steps <n>             training steps per variant (default 1500)
-  --eval-users <n>        test users evaluated, a seeded sample (default 0 = all)
-  --beam <n>              beam width, also the largest k of recall@k (default 100)
-  --pretrain-steps <n>    PrefixMem pre-training steps for the 'prefixmem+pretrain' variant (default 300, 0 = skip)`;
+export const usage = formatUsage(
+  'Usage: pocketrec sids --dataset <name|path> [options]\n\n' +
+    'Builds item vectors from the TRAIN part of the leave-one-out split, quantizes them with residual\n' +
+    'k-means into L levels of K codes plus a disambiguation code, and writes the binary SID tables.',
+  options,
+);
 
 /** Parses --vectors into weight overrides: listed parts keep their dataset weight (or 1), others 0. */
 function vectorOverrides(datasetName: string, spec: string | undefined): Partial<ItemVectorConfig> {
@@ -49,7 +59,7 @@ function vectorOverrides(datasetName: string, spec: string | undefined): Partial
       .filter(Boolean),
   );
   const known = new Set(['content', 'collab', 'collaborative', 'supplied']);
-  for (const p of parts) if (!known.has(p)) throw new CliError(`--vectors: unknown part "${p}" (use content, collab, supplied)`);
+  for (const p of parts) if (!known.has(p)) throw new UsageError(`--vectors: unknown part "${p}" (use content, collab, supplied)`);
   const base = sidConfigFor(datasetName).vectors;
   return {
     content: parts.has('content') ? base.content || 1 : 0,
@@ -63,19 +73,19 @@ export async function run(args: ParsedArgs): Promise<number> {
   const dataset = await loadDataset(datasetArg, { dataDir: args.options.get('data-dir') });
   const name = dataset.name;
   const config = sidConfigFor(name, {
-    levels: args.options.has('levels') ? numberOption(args, 'levels', 3) : undefined,
-    codebookSize: args.options.has('codes') ? numberOption(args, 'codes', 64) : undefined,
-    iterations: args.options.has('iterations') ? numberOption(args, 'iterations', 15) : undefined,
-    seed: numberOption(args, 'seed', 0),
+    levels: optionalNumber(args, 'levels', { integer: true, min: 1, max: 8 }),
+    codebookSize: optionalNumber(args, 'codes', { integer: true, min: 2, max: 65536 }),
+    iterations: optionalNumber(args, 'iterations', { integer: true, min: 1 }),
+    seed: numberOption(args, 'seed', 0, { integer: true }),
     vectors: {
       ...vectorOverrides(name, args.options.get('vectors')),
-      ...(args.options.has('dim') ? { dim: numberOption(args, 'dim', 64) } : {}),
+      ...(args.options.has('dim') ? { dim: optionalNumber(args, 'dim', { integer: true, min: 1 }) } : {}),
     },
   });
   if (!(Number.isInteger(config.levels) && config.levels >= 1 && config.levels <= 8))
-    throw new CliError('--levels must be an integer in 1..8');
+    throw new UsageError('--levels must be an integer in 1..8');
   if (!(Number.isInteger(config.codebookSize) && config.codebookSize >= 2 && config.codebookSize <= 65536))
-    throw new CliError('--codes must be an integer in 2..65536');
+    throw new UsageError('--codes must be an integer in 2..65536');
   const build = buildSemanticIds(dataset, config);
   const stats = summarizeSidBuild(build);
   const outDir = resolve(args.options.get('out') ?? 'runs/sids');
@@ -106,14 +116,14 @@ export async function run(args: ParsedArgs): Promise<number> {
     const { runSidAblation } = await import('../../experiments/ablation.ts');
     const { DEFAULT_SID_TASK } = await import('../../experiments/sid-task.ts');
     const backend = await setupTrainingBackend('wasm');
-    const steps = numberOption(args, 'steps', 1500);
-    const evalUsers = numberOption(args, 'eval-users', 0);
+    const steps = numberOption(args, 'steps', 1500, { integer: true, min: 1 });
+    const evalUsers = numberOption(args, 'eval-users', 0, { integer: true, min: 0 });
     const ablationConfig = {
       task: { ...DEFAULT_SID_TASK, seed: config.seed },
       steps,
       evalUsers: evalUsers > 0 ? evalUsers : Number.MAX_SAFE_INTEGER,
-      beamWidth: numberOption(args, 'beam', 100),
-      pretrainSteps: numberOption(args, 'pretrain-steps', 300),
+      beamWidth: numberOption(args, 'beam', 100, { integer: true, min: 1 }),
+      pretrainSteps: numberOption(args, 'pretrain-steps', 300, { integer: true, min: 0 }),
     };
     process.stdout.write(`ablation on ${backend}: ${steps} steps per variant\n`);
     const started = new Date().toISOString();

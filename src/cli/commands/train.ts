@@ -5,12 +5,12 @@
  */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CliError, numberOption, stringOption, type ParsedArgs } from '../args.ts';
+import { choiceOption, formatUsage, numberOption, onOffOption, optionalNumber, stringOption, UsageError, type OptionTable, type ParsedArgs } from '../args.ts';
 import { leaveOneOutSplit } from '../../data/splits.ts';
 import type { Dataset } from '../../data/types.ts';
 import { evaluate } from '../../eval/evaluate.ts';
 import { buildArtifacts } from '../../model/artifacts.ts';
-import { defaultDecoderConfig, MULTI_TOKEN_HORIZONS, NEXT_TOKEN_HORIZONS, type DecoderConfig } from '../../model/decoder.ts';
+import { defaultDecoderConfig, MULTI_TOKEN_HORIZONS, validateDecoderConfig, type DecoderConfig } from '../../model/decoder.ts';
 import { DecoderRecommender, outcomeFrequencies } from '../../eval/decoder-recommender.ts';
 import { PrefixMem } from '../../model/prefixmem.ts';
 import { prefixMemConfigFor, PrefixMemItemEncoder } from '../../model/prefixmem-items.ts';
@@ -18,49 +18,52 @@ import { buildSemanticIds, sidConfigFor } from '../../sid/build.ts';
 import { serializeSidArtifacts } from '../../sid/sid-table.ts';
 import { setupTrainingBackend } from '../../train/backend.ts';
 import { DEFAULT_TRAIN_OPTIONS, DecoderTrainer, type TrainOptions } from '../../train/trainer.ts';
-import { datasetOptions, loadForCli, printReadProgress } from './import.ts';
+import { DATASET_OPTIONS, datasetOptions, loadForCli, printReadProgress } from './import.ts';
 
 export const summary = 'Train the PinRec decoder (wasm), validate each epoch, export model artifacts';
 
-export const usage = `Usage: pocketrec train --dataset <name|path> [options]
+const { catalog: catalogChoice, ...datasetOptionsOfTrain } = DATASET_OPTIONS;
 
-  --dataset <name|path>       dataset (see pocketrec import --help); --data-dir, --rating-rule as there
-  --epochs <n>                max epochs (default 100; early stopping on validation NDCG@10)
-  --batch <n>                 users per batch (default 128)
-  --dim <n>                   model width (default 50)
-  --blocks <n>                transformer blocks (default 2)
-  --heads <n>                 attention heads (default 1)
-  --maxlen <n>                history length (default 200)
-  --dropout <p>               dropout (default 0)
-  --lr <x>                    Adam learning rate (default 0.001)
-  --negatives <n>             uniform sampled negatives per step (default 128)
-  --in-batch                  also draw as many negatives from the batch's positives (logQ-corrected)
-  --full-softmax              score every item (small catalogs) instead of sampling
-  --temperature <t>           softmax temperature on cosine (default 0.05)
-  --outcome-conditioning on|off   outcome-conditioned head (default on)
-  --multi-token               horizons next / soon(2-5) / later(6-15) instead of next only
-  --time-features on|off      hour/weekday/log-gap token features (default on when the data has time)
-  --item-rep id|sid|id+sid    item representation: learned ID embedding, PrefixMem over semantic IDs
-                              (built here with the dataset's default SID shape), or both (default id)
-  --seed <n>                  seed for init, shuffles, negatives (default 42)
-  --patience <n>              early-stopping patience in epochs (default 5)
-  --validate-every <n>        validate every n epochs (default 1)
-  --val-users <n>             validate on the first n users only (speed; default all)
-  --max-minutes <m>           stop training after m minutes (best model kept; so does a first Ctrl-C)
-  --workers 1|2               2 = split each batch with a gradient worker thread (uses the second core)
-  --checkpoint <dir>          write resumable checkpoints here (each epoch, atomic)
-  --resume                    continue from --checkpoint
-  --test                      evaluate the best model on the test split; metrics go into the manifest
-  --catalog                   also export catalog.json (titles, genres, years) for the demo
-  --attribution <text>        dataset attribution written into the manifest
-  --out <dir>                 export folder (default runs/<dataset>-decoder)`;
+export const options: OptionTable = {
+  ...datasetOptionsOfTrain,
+  'catalog-items': { ...catalogChoice!, help: 'the dataset\'s --catalog all|rated of pocketrec import (here --catalog exports catalog.json)' },
+  epochs: { type: 'string', value: '<n>', help: 'max epochs (default 100; early stopping on validation NDCG@10)' },
+  batch: { type: 'string', value: '<n>', help: 'users per batch (default 128)' },
+  dim: { type: 'string', value: '<n>', help: 'model width (default 50)' },
+  blocks: { type: 'string', value: '<n>', help: 'transformer blocks (default 2)' },
+  heads: { type: 'string', value: '<n>', help: 'attention heads (default 1; must divide --dim)' },
+  maxlen: { type: 'string', value: '<n>', help: 'history length (default 200)' },
+  ffn: { type: 'string', value: '<n>', help: 'feed-forward width (default 4 x dim)' },
+  'head-dim': { type: 'string', value: '<n>', help: 'width of the outcome-conditioned head (default 2 x dim)' },
+  dropout: { type: 'string', value: '<p>', help: 'dropout in [0, 1) (default 0)' },
+  lr: { type: 'string', value: '<x>', help: 'Adam learning rate > 0 (default 0.001)' },
+  negatives: { type: 'string', value: '<n>', help: 'uniform sampled negatives per step (default 128)' },
+  'in-batch': { type: 'boolean', help: "also draw as many negatives from the batch's positives (logQ-corrected)" },
+  'full-softmax': { type: 'boolean', help: 'score every item (small catalogs) instead of sampling' },
+  temperature: { type: 'string', value: '<t>', help: 'softmax temperature on cosine (default 0.05)' },
+  'outcome-conditioning': { type: 'string', value: 'on|off', help: 'outcome-conditioned head (default on)' },
+  'multi-token': { type: 'boolean', help: 'horizons next / soon(2-5) / later(6-15) instead of next only' },
+  'time-features': { type: 'string', value: 'on|off', help: 'hour/weekday/log-gap token features (default on when the data has time)' },
+  'item-rep': {
+    type: 'string',
+    value: 'id|sid|id+sid',
+    help: 'item representation: learned ID embedding, PrefixMem over semantic IDs\n(built here with the dataset\'s default SID shape), or both (default id)',
+  },
+  seed: { type: 'string', value: '<n>', help: 'seed for init, shuffles, negatives (default 42)' },
+  patience: { type: 'string', value: '<n>', help: 'early-stopping patience in epochs (default 5)' },
+  'validate-every': { type: 'string', value: '<n>', help: 'validate every n epochs (default 1)' },
+  'val-users': { type: 'string', value: '<n>', help: 'validate on the first n users only (speed; default all)' },
+  'max-minutes': { type: 'string', value: '<m>', help: 'stop training after m minutes (best model kept; so does a first Ctrl-C)' },
+  workers: { type: 'string', value: '1|2', help: '2 = split each batch with a gradient worker thread (uses the second core)' },
+  checkpoint: { type: 'string', value: '<dir>', help: 'write resumable checkpoints here (each epoch, atomic)' },
+  resume: { type: 'boolean', help: 'continue from --checkpoint' },
+  test: { type: 'boolean', help: 'evaluate the best model on the test split; metrics go into the manifest' },
+  catalog: { type: 'boolean', help: 'also export catalog.json (titles, genres, years) for the demo' },
+  attribution: { type: 'string', value: '<text>', help: 'dataset attribution written into the manifest' },
+  out: { type: 'string', value: '<dir>', help: 'export folder (default runs/<dataset>-decoder)' },
+};
 
-function onOff(args: ParsedArgs, name: string, fallback: boolean): boolean {
-  const v = args.options.get(name);
-  if (v === undefined) return fallback;
-  if (v !== 'on' && v !== 'off') throw new CliError(`--${name} must be on or off`);
-  return v === 'on';
-}
+export const usage = formatUsage('Usage: pocketrec train --dataset <name|path> [options]', options);
 
 /** Writes bytes to path via tmp + rename (never a half-written file). */
 function writeAtomic(path: string, bytes: Uint8Array): void {
@@ -111,61 +114,101 @@ function itemPopularity(dataset: Dataset): number[] {
   return counts;
 }
 
+/** The command line's training settings, every value checked; `model` holds only what the user gave. */
+export interface TrainCommandSettings {
+  model: Partial<DecoderConfig>;
+  /** --time-features when given (the default depends on the data). */
+  timeFeatures?: boolean;
+  itemRep: 'id' | 'sid' | 'id+sid';
+  train: Omit<TrainOptions, 'log' | 'shouldStop'>;
+  valUsers: number;
+}
+
+const positiveInt = { integer: true, min: 1 } as const;
+
+/** Reads and checks every training option (a bad value is a UsageError: exit 2 with the usage). */
+export function trainSettings(args: ParsedArgs): TrainCommandSettings {
+  const given = <K extends keyof DecoderConfig>(key: K, value: DecoderConfig[K] | undefined): Partial<DecoderConfig> =>
+    value === undefined ? {} : ({ [key]: value } as Partial<DecoderConfig>);
+  const model: Partial<DecoderConfig> = {
+    ...given('dim', optionalNumber(args, 'dim', positiveInt)),
+    ...given('blocks', optionalNumber(args, 'blocks', positiveInt)),
+    ...given('heads', optionalNumber(args, 'heads', positiveInt)),
+    ...given('maxLen', optionalNumber(args, 'maxlen', positiveInt)),
+    ...given('ffnDim', optionalNumber(args, 'ffn', positiveInt)),
+    ...given('headDim', optionalNumber(args, 'head-dim', positiveInt)),
+    ...given('dropout', optionalNumber(args, 'dropout', { min: 0, below: 1 })),
+    ...given('temperature', optionalNumber(args, 'temperature', { above: 0 })),
+    ...given('outcomeConditioning', onOffOption(args, 'outcome-conditioning')),
+    ...(args.flags.has('multi-token') ? { horizons: MULTI_TOKEN_HORIZONS } : {}),
+  };
+  const fullSoftmax = args.flags.has('full-softmax');
+  if (fullSoftmax && (args.options.has('negatives') || args.flags.has('in-batch')))
+    throw new UsageError('--full-softmax scores every item: it takes no --negatives or --in-batch');
+  const d = DEFAULT_TRAIN_OPTIONS;
+  const train: Omit<TrainOptions, 'log' | 'shouldStop'> = {
+    ...d,
+    epochs: numberOption(args, 'epochs', d.epochs, positiveInt),
+    batchSize: numberOption(args, 'batch', d.batchSize, positiveInt),
+    learningRate: numberOption(args, 'lr', d.learningRate, { above: 0 }),
+    // Full softmax samples nothing: the logged options say so (0 negatives).
+    negatives: fullSoftmax ? 0 : numberOption(args, 'negatives', d.negatives, positiveInt),
+    inBatchNegatives: args.flags.has('in-batch'),
+    fullSoftmax,
+    seed: numberOption(args, 'seed', d.seed, { integer: true, min: 0, max: 0xffffffff }),
+    patience: numberOption(args, 'patience', d.patience, positiveInt),
+    validateEvery: numberOption(args, 'validate-every', d.validateEvery, positiveInt),
+    checkpointDir: args.options.get('checkpoint'),
+    resume: args.flags.has('resume'),
+    maxSeconds: numberOption(args, 'max-minutes', 0, { min: 0 }) * 60,
+    workers: numberOption(args, 'workers', d.workers, { integer: true, min: 1, max: 2 }),
+  };
+  if (train.resume && !train.checkpointDir) throw new UsageError('--resume needs --checkpoint <dir>');
+  const itemRep = choiceOption(args, 'item-rep', ['id', 'sid', 'id+sid'] as const) ?? 'id';
+  if (train.workers > 1 && itemRep !== 'id') throw new UsageError('--workers 2 supports --item-rep id only');
+  return {
+    model,
+    timeFeatures: onOffOption(args, 'time-features'),
+    itemRep,
+    train,
+    valUsers: numberOption(args, 'val-users', 0, { integer: true, min: 0 }),
+  };
+}
+
 export async function run(args: ParsedArgs): Promise<number> {
   const name = stringOption(args, 'dataset');
+  const settings = trainSettings(args);
+  const loadOptions = datasetOptions(args, printReadProgress, 'catalog-items');
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const backend = await setupTrainingBackend();
   const t0 = performance.now();
-  const dataset = await loadForCli(name, datasetOptions(args, printReadProgress));
+  const dataset = await loadForCli(name, loadOptions);
   const split = leaveOneOutSplit(dataset.sequences);
   log(
     `${dataset.name}: ${dataset.sequences.length} users, ${dataset.catalog.ids.length} items, ${dataset.summary.events} events; backend ${backend}; loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
   );
 
-  const config: DecoderConfig = defaultDecoderConfig({
-    itemCount: dataset.catalog.ids.length,
-    outcomeCount: dataset.outcomes.length,
-    dim: numberOption(args, 'dim', 50),
-    blocks: numberOption(args, 'blocks', 2),
-    heads: numberOption(args, 'heads', 1),
-    maxLen: numberOption(args, 'maxlen', 200),
-    dropout: numberOption(args, 'dropout', 0),
-    temperature: numberOption(args, 'temperature', 0.05),
-    outcomeConditioning: onOff(args, 'outcome-conditioning', true),
-    horizons: args.flags.has('multi-token') ? MULTI_TOKEN_HORIZONS : NEXT_TOKEN_HORIZONS,
-    timeFeatures: onOff(args, 'time-features', dataset.hasTimestamps),
-  });
-  const itemRep = stringOption(args, 'item-rep', 'id');
-  if (!['id', 'sid', 'id+sid'].includes(itemRep)) throw new CliError('--item-rep must be id, sid or id+sid');
-  config.useIdEmbedding = itemRep !== 'sid';
-  config.usePrefixMem = itemRep !== 'id';
-  config.ffnDim = numberOption(args, 'ffn', 4 * config.dim);
-  config.headDim = numberOption(args, 'head-dim', 2 * config.dim);
+  let config: DecoderConfig;
+  try {
+    config = defaultDecoderConfig({
+      itemCount: dataset.catalog.ids.length,
+      outcomeCount: dataset.outcomes.length,
+      ...settings.model,
+      timeFeatures: settings.timeFeatures ?? dataset.hasTimestamps,
+      useIdEmbedding: settings.itemRep !== 'sid',
+      usePrefixMem: settings.itemRep !== 'id',
+    });
+    validateDecoderConfig(config);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
   let stopRequested = false;
-  const options: TrainOptions = {
-    ...DEFAULT_TRAIN_OPTIONS,
-    epochs: numberOption(args, 'epochs', DEFAULT_TRAIN_OPTIONS.epochs),
-    batchSize: numberOption(args, 'batch', DEFAULT_TRAIN_OPTIONS.batchSize),
-    learningRate: numberOption(args, 'lr', DEFAULT_TRAIN_OPTIONS.learningRate),
-    negatives: numberOption(args, 'negatives', DEFAULT_TRAIN_OPTIONS.negatives),
-    inBatchNegatives: args.flags.has('in-batch'),
-    fullSoftmax: args.flags.has('full-softmax'),
-    seed: numberOption(args, 'seed', DEFAULT_TRAIN_OPTIONS.seed),
-    patience: numberOption(args, 'patience', DEFAULT_TRAIN_OPTIONS.patience),
-    validateEvery: numberOption(args, 'validate-every', 1),
-    checkpointDir: args.options.get('checkpoint'),
-    resume: args.flags.has('resume'),
-    maxSeconds: numberOption(args, 'max-minutes', 0) * 60,
-    workers: numberOption(args, 'workers', 1),
-    log,
-    shouldStop: () => stopRequested,
-  };
-  if (options.resume && !options.checkpointDir) throw new CliError('--resume needs --checkpoint <dir>');
+  const options: TrainOptions = { ...settings.train, log, shouldStop: () => stopRequested };
   log(`config ${JSON.stringify(config)}`);
   log(`train ${JSON.stringify({ ...options, log: undefined })}`);
 
   const prior = outcomeFrequencies(split.train, dataset.outcomes.length);
-  const valUsers = numberOption(args, 'val-users', 0);
+  const valUsers = settings.valUsers;
   const validation = valUsers > 0 ? split.validation.slice(0, valUsers) : split.validation;
   const itemCount = config.itemCount;
   let encoder: PrefixMemItemEncoder | undefined;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseArgs } from '../../../src/cli/args.ts';
+import { options as sidsOptions } from '../../../src/cli/commands/sids.ts';
 import { run } from '../../../src/cli/commands/sids.ts';
 import { deserializeSidArtifacts, sidOf } from '../../../src/sid/sid-table.ts';
 import { trieLookup } from '../../../src/sid/trie.ts';
@@ -18,7 +19,7 @@ describe('pocketrec sids (shipped ml-latest-small)', () => {
     }) as typeof process.stdout.write;
     try {
       const code = await run(
-        parseArgs(['--dataset', 'ml-latest-small', '--codes', '16', '--iterations', '3', '--dim', '16', '--out', out]),
+        parseArgs(['--dataset', 'ml-latest-small', '--codes', '16', '--iterations', '3', '--dim', '16', '--out', out], sidsOptions),
       );
       expect(code).toBe(0);
     } finally {
