@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm test`: the whole suite, in order, stopping at the first failing stage.
-//   1. type-check (tsc --noEmit)
+//   1. type-check (tsc -b: the browser project without Node types, the Node project with them)
 //   2. unit tests in Node (vitest)
 //   3. find or install Chromium (scripts/find-browser.mjs), build the test pages (vite build --mode test)
 //   4. browser tests in Chromium with WebGPU (Playwright)
@@ -69,7 +69,7 @@ function printSummary() {
 }
 
 if (only !== 'browser') {
-  stage('type-check', 'npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']);
+  stage('type-check (npm run typecheck)', 'npm', ['run', '--silent', 'typecheck']);
   stage('unit tests (Node, vitest)', 'npx', [
     'vitest',
     'run',

@@ -15,7 +15,9 @@ let configured = false;
 export function configureWasm(): void {
   if (configured) return;
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-  const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+  // Browser code has no Node types, so Node is detected through globalThis without naming `process`.
+  const host = globalThis as { process?: { versions?: { node?: unknown } } };
+  const isNode = typeof host.process?.versions?.node === 'string';
   if (!isNode) {
     setWasmPaths({
       'tfjs-backend-wasm.wasm': wasmPlainUrl,
