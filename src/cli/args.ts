@@ -6,9 +6,18 @@
  */
 import { parseArgs as parseArgv } from 'node:util';
 
-/** A CLI error: printed without a stack trace, exit code 2. */
+/**
+ * A CLI error: printed without a stack trace. Exit code 2 (bad command line or input data) unless
+ * given: 1 for a run that failed for a reason the message explains (corrupt checkpoint, diverged training).
+ */
 export class CliError extends Error {
   override name = 'CliError';
+  constructor(
+    message: string,
+    readonly exitCode = 2,
+  ) {
+    super(message);
+  }
 }
 
 /** A bad command line (unknown option, bad value): exit code 2, and the command's usage is printed. */

@@ -65,7 +65,7 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof CliError) {
       process.stderr.write(`pocketrec ${name}: ${error.message}\n`);
       if (error instanceof UsageError) process.stderr.write(`\n${command.usage}\n`);
-      return 2;
+      return error.exitCode;
     }
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
     process.stderr.write(`pocketrec ${name} failed: ${message}\n`);

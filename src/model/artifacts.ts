@@ -125,6 +125,12 @@ export async function verifyArtifactFiles(manifest: ModelManifest, files: Map<Ar
   }
 }
 
+/** Throws when a value is NaN or infinite (such a model would return nothing, silently; the engine reports ModelFormatError). */
+function assertFinite(name: string, values: Float32Array): void {
+  for (let i = 0; i < values.length; i++)
+    if (!Number.isFinite(values[i]!)) throw new Error(`model artifacts: ${name} holds a non-finite value at index ${i}`);
+}
+
 /** A decoder rebuilt from artifacts: its tensors live on the current backend. Dispose when done. */
 export interface LoadedDecoder {
   decoder: Decoder;
@@ -152,7 +158,10 @@ export function loadDecoder(
       throw new Error(`model artifacts: ${entry.path} has ${bytes.byteLength} bytes, manifest says ${entry.bytes}`);
     return bytes;
   };
-  const params = unpackTensors(manifest.tensors, need('weights'));
+  const weights = need('weights');
+  for (const e of manifest.tensors)
+    if (e.dtype === 'float32') assertFinite(e.name, readTensorValues(e, weights) as Float32Array);
+  const params = unpackTensors(manifest.tensors, weights);
   const { itemCount, dim } = section.decoder;
   let itemEmbeddings: tf.Tensor2D | null = null;
   let prefixMem: PrefixMem | null = null;
@@ -168,6 +177,7 @@ export function loadDecoder(
       { name: 'item-embeddings', dtype: 'float32', shape: [itemCount, dim], byteOffset: 0 },
       need('item-embeddings'),
     );
+    assertFinite('item embeddings', table as Float32Array);
     itemEmbeddings = tf.tensor2d(table as Float32Array, [itemCount, dim]);
     let encoder = itemEncoder;
     if (section.decoder.usePrefixMem && !encoder) {

@@ -5,6 +5,7 @@
  *
  * Node-only (it writes checkpoints); the model code it drives is the browser's (src/model/decoder.ts).
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -15,6 +16,16 @@ import { buildBatch, type TrainingBatch, type TrainingSequence } from './batches
 import { fullSoftmaxWindowLoss, sampledSoftmaxWindowLoss } from './losses.ts';
 import { GradientWorker } from './parallel.ts';
 import { MULBERRY32_INCREMENT, mulberry32Output } from '../util/rng.ts';
+
+/** A checkpoint that cannot be used (missing, truncated, corrupt, or for another model): the message names the file and what to do. */
+export class CheckpointError extends Error {
+  override name = 'CheckpointError';
+}
+
+/** Training produced a non-finite loss: stopped before anything was saved or exported from it. */
+export class TrainingDivergedError extends Error {
+  override name = 'TrainingDivergedError';
+}
 
 /** How to train (model shape is `DecoderConfig`). */
 export interface TrainOptions {
@@ -97,11 +108,52 @@ export interface EpochRecord {
 
 /** What `fit` returns. */
 export interface TrainResult {
+  /** Completed epochs only (a partial epoch is in `stoppedAt`). */
   history: EpochRecord[];
+  /** Completed epochs, including those of the run resumed from. */
+  epochsDone: number;
+  /** Set when training stopped inside an epoch: that epoch and the steps of it done (not counted in epochsDone). */
+  stoppedAt?: { epoch: number; step: number; steps: number };
+  /** Epoch of the best validation; with `bestStep` when that was a partial epoch's validation at a stop. */
   bestEpoch: number;
+  bestStep?: number;
   bestValidation?: Metrics;
   wallSeconds: number;
 }
+
+/** Where a stopped epoch stands: enough to continue it exactly (saved in the checkpoint). */
+interface PartialEpoch {
+  epoch: number;
+  /** Steps of the epoch done, and its total. */
+  step: number;
+  steps: number;
+  /** Generator state before the epoch's shuffle (to rebuild the same batches) and now. */
+  epochRngState: number;
+  rngState: number;
+  lossSum: number;
+  lossSteps: number;
+  events: number;
+  seconds: number;
+}
+
+/** checkpoint.json. */
+interface CheckpointHeader {
+  epochsDone: number;
+  /** A stopped epoch's position (absent/null: the checkpoint is at an epoch boundary). */
+  partial?: PartialEpoch | null;
+  rngState: number;
+  best: { epoch: number; step?: number; metric: number; validation?: Metrics } | null;
+  history: EpochRecord[];
+  config: DecoderConfig;
+  /** Byte size and sha256 of checkpoint.bin (absent in checkpoints of older versions). */
+  bin?: { bytes: number; sha256: string };
+  entries: TensorEntry[];
+}
+
+const formatMetrics = (m: Metrics): string =>
+  Object.entries(m)
+    .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+    .join(' ');
 
 /** A small seeded generator (mulberry32, src/util/rng.ts) whose raw state is public, so checkpoints can save and restore it. */
 export class TrainRng {
@@ -129,7 +181,14 @@ export class DecoderTrainer {
   readonly optimizer: tf.AdamOptimizer;
   readonly rng: TrainRng;
   private epochsDone = 0;
-  private best: { epoch: number; metric: number; values: Map<string, Float32Array>; validation?: Metrics } | null = null;
+  private partial: PartialEpoch | null = null;
+  private best: {
+    epoch: number;
+    step?: number;
+    metric: number;
+    values: Map<string, Float32Array>;
+    validation?: Metrics;
+  } | null = null;
   private history: EpochRecord[] = [];
 
   constructor(
@@ -297,16 +356,30 @@ export class DecoderTrainer {
 
   /**
    * Trains for up to `epochs`, validating with `validate` (must return `NDCG@10`) and stopping early.
-   * At the end the best validated weights are restored into the variables.
+   * At the end the best validated weights are restored into the variables. A stop inside an epoch (time
+   * limit, `shouldStop`) validates and checkpoints the step within the epoch; `--resume` continues from
+   * that step, so the resumed run reaches exactly the weights of an uninterrupted one. A non-finite loss
+   * throws TrainingDivergedError before anything of that epoch is saved.
    */
   async fit(sequences: TrainingSequence[], validate: (decoder: Decoder) => Promise<Metrics>): Promise<TrainResult> {
     const o = this.options;
     const start = performance.now();
-    if (o.resume && o.checkpointDir && existsSync(join(o.checkpointDir, 'checkpoint.json'))) {
+    if (o.resume) {
+      if (!o.checkpointDir) throw new CheckpointError('resume needs a checkpoint folder');
+      if (!existsSync(join(o.checkpointDir, 'checkpoint.json')))
+        throw new CheckpointError(
+          existsSync(o.checkpointDir)
+            ? `--resume: ${join(o.checkpointDir, 'checkpoint.json')} does not exist (no checkpoint was written there yet); run without --resume to start from scratch`
+            : `--resume: the checkpoint folder ${o.checkpointDir} does not exist; check the path, or run without --resume to start from scratch`,
+        );
       await this.loadCheckpoint(o.checkpointDir);
-      o.log(`resumed from ${o.checkpointDir} after epoch ${this.epochsDone}`);
+      o.log(
+        this.partial
+          ? `resumed from ${o.checkpointDir} in epoch ${this.partial.epoch} after step ${this.partial.step}`
+          : `resumed from ${o.checkpointDir} after epoch ${this.epochsDone}`,
+      );
     }
-    let sinceBest = this.best ? this.epochsDone - this.best.epoch : 0;
+    const sinceBest = this.best ? Math.max(0, this.epochsDone - this.best.epoch) : 0;
     if (o.workers > 1 && this.itemEncoder) throw new Error('--workers 2 does not support PrefixMem item representations yet');
     const worker = o.workers > 1 ? new GradientWorker(this.config, { ...o, log: undefined } as Omit<TrainOptions, 'log'>) : null;
     try {
@@ -326,59 +399,103 @@ export class DecoderTrainer {
     const o = this.options;
     const outOfTime = (): boolean => o.maxSeconds > 0 && (performance.now() - start) / 1000 > o.maxSeconds;
     let sinceBest = sinceBestAtStart;
+    let stoppedAt: TrainResult['stoppedAt'];
     while (this.epochsDone < o.epochs) {
       const epoch = this.epochsDone + 1;
       const t0 = performance.now();
-      let lossSum = 0;
-      let steps = 0;
-      let events = 0;
+      // A resumed partial epoch replays its shuffle from the saved generator state, then skips the done steps.
+      const resumed = this.partial?.epoch === epoch ? this.partial : null;
+      this.partial = null;
+      const epochRngState = resumed ? resumed.epochRngState : this.rng.state;
+      this.rng.state = epochRngState;
       const batches = this.epochBatches(sequences);
-      for (const users of batches) {
+      if (resumed) this.rng.state = resumed.rngState;
+      let lossSum = resumed?.lossSum ?? 0;
+      let steps = resumed?.lossSteps ?? 0;
+      let events = resumed?.events ?? 0;
+      const secondsBefore = resumed?.seconds ?? 0;
+      let done = resumed?.step ?? 0;
+      let interrupted = false;
+      while (done < batches.length) {
+        const users = batches[done]!;
         let loss: number;
         let batch: TrainingBatch;
+        let queries: number;
         if (worker) {
           const half = Math.ceil(users.length / 2);
           batch = buildBatch(users.slice(0, half), this.config);
           const other = buildBatch(users.slice(half), this.config);
+          queries = batch.queryCount + other.queryCount;
           loss = await this.trainStepParallel(batch, other, worker);
           events += other.events;
         } else {
           batch = buildBatch(users, this.config);
+          queries = batch.queryCount;
           loss = this.trainStep(batch);
         }
-        if (Number.isFinite(loss)) {
+        done++;
+        if (queries > 0 && !Number.isFinite(loss))
+          throw new TrainingDivergedError(
+            `epoch ${epoch} step ${done}/${batches.length}: the loss is ${loss}; training stopped and nothing of this epoch was saved or exported. ` +
+              `Lower --lr (now ${o.learningRate})${o.checkpointDir ? `, or --resume from ${o.checkpointDir} (epoch ${this.epochsDone})` : ''}.`,
+          );
+        if (queries > 0) {
           lossSum += loss;
           steps++;
         }
         events += batch.events;
-        if (steps % 10 === 0 || steps === batches.length) {
-          const s = (performance.now() - t0) / 1000;
+        if (done % 10 === 0 || done === batches.length) {
+          const s = secondsBefore + (performance.now() - t0) / 1000;
           o.log(
-            `epoch ${epoch} step ${steps}/${batches.length} loss ${(lossSum / steps).toFixed(4)} ${(s / steps).toFixed(2)} s/step ${(events / s).toFixed(0)} events/s`,
+            `epoch ${epoch} step ${done}/${batches.length} loss ${(lossSum / Math.max(1, steps)).toFixed(4)} ${(s / Math.max(1, done)).toFixed(2)} s/step ${(events / s).toFixed(0)} events/s`,
           );
         }
-        if (outOfTime() || o.shouldStop?.()) break;
+        if (done < batches.length && (outOfTime() || o.shouldStop?.())) {
+          interrupted = true;
+          break;
+        }
       }
-      const seconds = (performance.now() - t0) / 1000;
+      const seconds = secondsBefore + (performance.now() - t0) / 1000;
+      const stopRequested = o.shouldStop?.() ?? false;
+      const timeUp = outOfTime() || stopRequested;
+      if (interrupted) {
+        // The epoch is NOT done: keep its step, generator states and running sums for --resume.
+        this.partial = {
+          epoch,
+          step: done,
+          steps: batches.length,
+          epochRngState,
+          rngState: this.rng.state,
+          lossSum,
+          lossSteps: steps,
+          events,
+          seconds,
+        };
+        stoppedAt = { epoch, step: done, steps: batches.length };
+        const validation = await validate(this.decoder);
+        const metric = validation['NDCG@10'] ?? Number.NaN;
+        o.log(
+          `epoch ${epoch} stopped after step ${done}/${batches.length} (not counted as done): validation ${formatMetrics(validation)}`,
+        );
+        if (!this.best || metric > this.best.metric) this.best = { epoch, step: done, metric, values: this.snapshot(), validation };
+        if (o.checkpointDir) await this.saveCheckpoint(o.checkpointDir);
+        o.log(stopRequested ? 'stopped on request; keeping the best model so far' : `time limit of ${o.maxSeconds} s reached`);
+        break;
+      }
       const record: EpochRecord = {
         epoch,
         loss: lossSum / Math.max(1, steps),
         seconds,
-        secondsPerStep: seconds / Math.max(1, steps),
+        secondsPerStep: seconds / Math.max(1, batches.length),
         eventsPerSecond: events / seconds,
       };
       this.epochsDone = epoch;
-      const stopRequested = o.shouldStop?.() ?? false;
-      const timeUp = outOfTime() || stopRequested;
       if (epoch % o.validateEvery === 0 || epoch === o.epochs || timeUp) {
         const tv = performance.now();
         record.validation = await validate(this.decoder);
         const metric = record.validation['NDCG@10'] ?? Number.NaN;
-        const fmt = Object.entries(record.validation)
-          .map(([k, v]) => `${k} ${v.toFixed(4)}`)
-          .join(' ');
         o.log(
-          `epoch ${epoch} done: loss ${record.loss.toFixed(4)}, ${seconds.toFixed(1)} s (${record.secondsPerStep.toFixed(2)} s/step), validation ${fmt} (${((performance.now() - tv) / 1000).toFixed(1)} s)`,
+          `epoch ${epoch} done: loss ${record.loss.toFixed(4)}, ${seconds.toFixed(1)} s (${record.secondsPerStep.toFixed(2)} s/step), validation ${formatMetrics(record.validation)} (${((performance.now() - tv) / 1000).toFixed(1)} s)`,
         );
         if (!this.best || metric > this.best.metric) {
           this.best = { epoch, metric, values: this.snapshot(), validation: record.validation };
@@ -405,7 +522,10 @@ export class DecoderTrainer {
     if (this.best) this.restore(this.best.values);
     return {
       history: this.history,
+      epochsDone: this.epochsDone,
+      ...(stoppedAt ? { stoppedAt } : {}),
       bestEpoch: this.best?.epoch ?? this.epochsDone,
+      ...(this.best?.step !== undefined ? { bestStep: this.best.step } : {}),
       bestValidation: this.best?.validation,
       wallSeconds: (performance.now() - start) / 1000,
     };
@@ -425,7 +545,11 @@ export class DecoderTrainer {
     }
   }
 
-  /** Writes checkpoint.bin then checkpoint.json, each via tmp + rename (never half-written). */
+  /**
+   * Writes checkpoint.bin then checkpoint.json, each via tmp + rename (never half-written). The JSON
+   * records the completed epochs, the step within a stopped epoch, and the byte size and sha256 of the
+   * .bin, which `loadCheckpoint` verifies.
+   */
   async saveCheckpoint(dir: string): Promise<void> {
     mkdirSync(dir, { recursive: true });
     const tensors = [...this.trainableVariables()].map(([name, v]) => ({
@@ -435,7 +559,7 @@ export class DecoderTrainer {
     }));
     if (this.best)
       for (const [name, data] of this.best.values)
-        tensors.push({ name: `best.${name}`, shape: this.params.get(name)?.shape ?? [data.length], data });
+        tensors.push({ name: `best.${name}`, shape: this.trainableVariables().get(name)?.shape ?? [data.length], data });
     const optimizerWeights = await this.optimizer.getWeights();
     // TF.js' Adam keeps its bias-correction powers (beta^t) outside getWeights and, on setWeights,
     // recomputes them from an iteration count it never increments: save and restore them ourselves.
@@ -450,12 +574,21 @@ export class DecoderTrainer {
       tensors.push({ name: `adam.${i}`, shape: w.tensor.shape, data: w.tensor.dataSync() as Float32Array }),
     );
     const { entries, bytes } = packTensors(tensors);
-    const header = {
+    const header: CheckpointHeader = {
       epochsDone: this.epochsDone,
+      partial: this.partial,
       rngState: this.rng.state,
-      best: this.best ? { epoch: this.best.epoch, metric: this.best.metric, validation: this.best.validation } : null,
+      best: this.best
+        ? {
+            epoch: this.best.epoch,
+            ...(this.best.step !== undefined ? { step: this.best.step } : {}),
+            metric: this.best.metric,
+            validation: this.best.validation,
+          }
+        : null,
       history: this.history,
       config: this.config,
+      bin: { bytes: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') },
       entries,
     };
     writeFileSync(join(dir, 'checkpoint.bin.tmp'), bytes);
@@ -464,52 +597,85 @@ export class DecoderTrainer {
     renameSync(join(dir, 'checkpoint.json.tmp'), join(dir, 'checkpoint.json'));
   }
 
-  /** Restores variables, optimizer moments, rng, history and best weights from a checkpoint. */
+  /**
+   * Restores variables, optimizer moments, rng, history, best weights and a stopped epoch's position from a
+   * checkpoint. Throws CheckpointError (naming the file and what to do) when the JSON is unreadable, the
+   * .bin's size or sha256 differ from the JSON's record, a value is not finite, or the model config differs.
+   */
   async loadCheckpoint(dir: string): Promise<void> {
-    const header = JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8')) as {
-      epochsDone: number;
-      rngState: number;
-      best: { epoch: number; metric: number; validation?: Metrics } | null;
-      history: EpochRecord[];
-      config: DecoderConfig;
-      entries: TensorEntry[];
-    };
+    const jsonPath = join(dir, 'checkpoint.json');
+    const binPath = join(dir, 'checkpoint.bin');
+    const fix = `delete ${dir} (or point --checkpoint elsewhere) and train without --resume`;
+    let header: CheckpointHeader;
+    try {
+      header = JSON.parse(readFileSync(jsonPath, 'utf8')) as CheckpointHeader;
+      if (typeof header !== 'object' || header === null || !Array.isArray(header.entries) || !Number.isInteger(header.epochsDone))
+        throw new Error('not a pocketrec checkpoint header');
+    } catch (error) {
+      throw new CheckpointError(`checkpoint ${jsonPath} is unreadable (${(error as Error).message}); ${fix}`);
+    }
     if (JSON.stringify(header.config) !== JSON.stringify(this.config))
-      throw new Error(`checkpoint in ${dir} was trained with a different model config; remove it or drop --resume`);
-    const file = readFileSync(join(dir, 'checkpoint.bin'));
+      throw new CheckpointError(
+        `checkpoint ${jsonPath} was trained with a different model config; train with the same options, or ${fix}`,
+      );
+    if (!existsSync(binPath)) throw new CheckpointError(`checkpoint ${binPath} is missing; ${fix}`);
+    const file = readFileSync(binPath);
+    if (header.bin) {
+      if (file.byteLength !== header.bin.bytes)
+        throw new CheckpointError(`checkpoint ${binPath} has ${file.byteLength} bytes, checkpoint.json says ${header.bin.bytes}; ${fix}`);
+      const sha = createHash('sha256').update(file).digest('hex');
+      if (sha !== header.bin.sha256)
+        throw new CheckpointError(`checkpoint ${binPath} is corrupt (sha256 ${sha} does not match checkpoint.json); ${fix}`);
+    } else {
+      this.options.log(`warning: checkpoint ${binPath} predates size/sha256 records; checking its values only`);
+    }
     const buffer = file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength) as ArrayBuffer;
     const byName = new Map(header.entries.map((e) => [e.name, e]));
+    const read = (e: TensorEntry): Float32Array => {
+      let values: Float32Array;
+      try {
+        values = readTensorValues(e, buffer) as Float32Array;
+      } catch (error) {
+        throw new CheckpointError(`checkpoint ${binPath}: ${(error as Error).message}; ${fix}`);
+      }
+      for (const v of values)
+        if (!Number.isFinite(v)) throw new CheckpointError(`checkpoint ${binPath}: ${e.name} holds non-finite values; ${fix}`);
+      return values;
+    };
     const values = (prefix: string) => {
       const out = new Map<string, Float32Array>();
-      for (const e of header.entries)
-        if (e.name.startsWith(prefix)) out.set(e.name.slice(prefix.length), readTensorValues(e, buffer) as Float32Array);
+      for (const e of header.entries) if (e.name.startsWith(prefix)) out.set(e.name.slice(prefix.length), read(e));
       return out;
     };
-    this.restore(values('param.'));
+    const params = values('param.');
+    for (const name of this.trainableVariables().keys())
+      if (!params.has(name)) throw new CheckpointError(`checkpoint ${binPath} has no values for ${name}; ${fix}`);
+    const best = header.best ? values('best.') : null;
     const adam = header.entries
       .filter((e) => e.name.startsWith('adam.'))
       .sort((a, b) => Number(a.name.slice(5)) - Number(b.name.slice(5)));
+    const adamValues = adam.map((e) => read(e));
+    const powers = byName.get('adam_beta_powers');
+    const powerValues = powers ? read(powers) : null;
+    // Everything read and checked: only now touch the trainer's state.
+    this.restore(params);
     if (adam.length > 0) {
       await this.optimizer.setWeights(
-        adam.map((e, i) => ({
-          name: i === 0 ? 'iter' : `acc${i}`,
-          tensor: tf.tensor(readTensorValues(byName.get(e.name)!, buffer), e.shape),
-        })),
+        adam.map((e, i) => ({ name: i === 0 ? 'iter' : `acc${i}`, tensor: tf.tensor(adamValues[i]!, e.shape) })),
       );
     }
-    const powers = byName.get('adam_beta_powers');
     const current = this.adamBetaPowers();
-    if (powers && current) {
-      const values = readTensorValues(powers, buffer) as Float32Array;
+    if (powerValues && current) {
       tf.tidy(() => {
-        current[0].assign(tf.scalar(values[0]!));
-        current[1].assign(tf.scalar(values[1]!));
+        current[0].assign(tf.scalar(powerValues[0]!));
+        current[1].assign(tf.scalar(powerValues[1]!));
       });
     }
     this.epochsDone = header.epochsDone;
+    this.partial = header.partial ?? null;
     this.rng.state = header.rngState;
     this.history = header.history;
-    this.best = header.best ? { ...header.best, values: values('best.') } : null;
+    this.best = header.best && best ? { ...header.best, values: best } : null;
   }
 
   /** Adam's running beta1^t / beta2^t variables (private fields of tf.AdamOptimizer). */

@@ -5,7 +5,8 @@
  */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { choiceOption, formatUsage, numberOption, onOffOption, optionalNumber, stringOption, UsageError, type OptionTable, type ParsedArgs } from '../args.ts';
+import * as tf from '@tensorflow/tfjs';
+import { choiceOption, CliError, formatUsage, numberOption, onOffOption, optionalNumber, stringOption, UsageError, type OptionTable, type ParsedArgs } from '../args.ts';
 import { leaveOneOutSplit } from '../../data/splits.ts';
 import type { Dataset } from '../../data/types.ts';
 import { evaluate } from '../../eval/evaluate.ts';
@@ -17,7 +18,13 @@ import { prefixMemConfigFor, PrefixMemItemEncoder } from '../../model/prefixmem-
 import { buildSemanticIds, sidConfigFor } from '../../sid/build.ts';
 import { serializeSidArtifacts } from '../../sid/sid-table.ts';
 import { setupTrainingBackend } from '../../train/backend.ts';
-import { DEFAULT_TRAIN_OPTIONS, DecoderTrainer, type TrainOptions } from '../../train/trainer.ts';
+import {
+  CheckpointError,
+  DEFAULT_TRAIN_OPTIONS,
+  DecoderTrainer,
+  TrainingDivergedError,
+  type TrainOptions,
+} from '../../train/trainer.ts';
 import { DATASET_OPTIONS, datasetOptions, loadForCli, printReadProgress } from './import.ts';
 
 export const summary = 'Train the PinRec decoder (wasm), validate each epoch, export model artifacts';
@@ -64,6 +71,20 @@ export const options: OptionTable = {
 };
 
 export const usage = formatUsage('Usage: pocketrec train --dataset <name|path> [options]', options);
+
+/**
+ * Refuses to export a model with a non-finite value in any tensor (CliError, exit 1, nothing written):
+ * such a model loads, returns no recommendations and evaluates to 0 without an error.
+ */
+export function assertFiniteForExport(tensors: Iterable<[string, tf.Tensor]>): void {
+  for (const [name, tensor] of tensors) {
+    const values = tensor.dataSync();
+    let bad = 0;
+    for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) bad++;
+    if (bad > 0)
+      throw new CliError(`export refused: ${name} has ${bad} non-finite value(s) of ${values.length}; nothing was written`, 1);
+  }
+}
 
 /** Writes bytes to path via tmp + rename (never a half-written file). */
 function writeAtomic(path: string, bytes: Uint8Array): void {
@@ -244,9 +265,17 @@ export async function run(args: ParsedArgs): Promise<number> {
       const r = await evaluate(rec, validation, { itemCount, ks: [10, 50] });
       return r.masked;
     })
+    .catch((error: unknown) => {
+      trainer.dispose();
+      // A bad checkpoint or a diverged run: the message says what happened and what to do; no stack, exit 1.
+      if (error instanceof CheckpointError || error instanceof TrainingDivergedError) throw new CliError(error.message, 1);
+      throw error;
+    })
     .finally(() => process.off('SIGINT', onInterrupt));
+  const partial = result.stoppedAt ? ` + ${result.stoppedAt.step}/${result.stoppedAt.steps} steps of epoch ${result.stoppedAt.epoch}` : '';
+  const bestAt = result.bestStep !== undefined ? ` (after step ${result.bestStep})` : '';
   log(
-    `trained ${result.history.length} epochs in ${(result.wallSeconds / 60).toFixed(1)} min; best epoch ${result.bestEpoch} ${JSON.stringify(result.bestValidation)}`,
+    `trained ${result.epochsDone} epochs${partial} in ${(result.wallSeconds / 60).toFixed(1)} min; best epoch ${result.bestEpoch}${bestAt} ${JSON.stringify(result.bestValidation)}`,
   );
 
   const metrics: Record<string, number> = {};
@@ -262,13 +291,22 @@ export async function run(args: ParsedArgs): Promise<number> {
         .join(' ')}`,
     );
   }
-  metrics['train.epochs'] = result.history.length;
+  metrics['train.epochs'] = result.epochsDone;
+  if (result.stoppedAt) metrics['train.partialEpochSteps'] = result.stoppedAt.step;
   metrics['train.bestEpoch'] = result.bestEpoch;
+  if (result.bestStep !== undefined) metrics['train.bestEpochStep'] = result.bestStep;
   metrics['train.wallSeconds'] = Math.round(result.wallSeconds);
 
   const out = args.options.get('out') ?? join('runs', `${dataset.name}-decoder`);
-  mkdirSync(out, { recursive: true });
   const table = trainer.decoder.retrievalTable();
+  try {
+    assertFiniteForExport([...trainer.trainableVariables(), ['item-embeddings', table]]);
+  } catch (error) {
+    table.dispose();
+    trainer.dispose();
+    throw error;
+  }
+  mkdirSync(out, { recursive: true });
   const files = await buildArtifacts({
     config,
     params: new Map(trainer.trainableVariables()),

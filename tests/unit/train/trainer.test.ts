@@ -107,13 +107,15 @@ describe('decoder trainer', () => {
     for (const [name, values] of a) expect(Array.from(b.get(name)!)).toEqual(Array.from(values));
   });
 
-  it("stops on request (the CLI's first Ctrl-C): ends the epoch after that step, validates, keeps the best model", async () => {
+  it("stops on request (the CLI's first Ctrl-C): stops after that step, validates, keeps the best model", async () => {
     let steps = 0;
     const trainer = new DecoderTrainer(config, options({ epochs: 10, validateEvery: 5, shouldStop: () => ++steps >= 1 }));
     const result = await trainer.fit(split.train, validate);
-    expect(result.history.length).toBe(1); // stopped in epoch 1 after its first step
-    expect(result.history[0]!.validation).toBeDefined(); // validated although epoch 1 is not a validation epoch
+    expect(result.history.length).toBe(0); // stopped in epoch 1 after its first step: no epoch is done
+    expect(result.stoppedAt).toEqual({ epoch: 1, step: 1, steps: 2 });
+    expect(result.bestValidation).toBeDefined(); // validated although epoch 1 is not a validation epoch
     expect(result.bestEpoch).toBe(1);
+    expect(result.bestStep).toBe(1);
     trainer.dispose();
   });
 });
