@@ -9,42 +9,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Recommender, UserHistory } from './evaluate.ts';
-import { TIME_FEATURES, writeTimeFeatures, type Decoder, type TokenBatch } from '../model/decoder.ts';
-
-/** Builds a left-padded batch from histories (their last maxLen events); also returns each row's last slot. */
-export function historyBatch(
-  histories: UserHistory[],
-  maxLen: number,
-  timeFeatures: boolean,
-): { tokens: TokenBatch; lastSlots: Int32Array } {
-  const B = histories.length;
-  const L = Math.max(1, Math.min(maxLen, Math.max(...histories.map((h) => h.items.length))));
-  const tokens: TokenBatch = {
-    batch: B,
-    length: L,
-    items: new Int32Array(B * L),
-    outcomes: new Int32Array(B * L),
-    positions: new Int32Array(B * L),
-    valid: new Float32Array(B * L),
-    time: new Float32Array(B * L * TIME_FEATURES),
-  };
-  const lastSlots = new Int32Array(B);
-  histories.forEach((h, b) => {
-    const n = Math.min(L, h.items.length);
-    const first = h.items.length - n;
-    for (let j = 0; j < n; j++) {
-      const e = first + j;
-      const slot = b * L + (L - n) + j;
-      tokens.items[slot] = h.items[e]!;
-      tokens.outcomes[slot] = h.outcomes[e]!;
-      tokens.positions[slot] = j;
-      tokens.valid[slot] = 1;
-      if (timeFeatures) writeTimeFeatures(h.times[e]!, j > 0 ? h.times[e - 1]! : Number.NaN, tokens.time, slot * TIME_FEATURES);
-    }
-    lastSlots[b] = b * L + L - 1;
-  });
-  return { tokens, lastSlots };
-}
+import type { Decoder } from '../model/decoder.ts';
+import { packHistories } from '../model/tokens.ts';
 
 /** Scores items with a decoder (trained in this process or loaded from artifacts). */
 export class DecoderRecommender implements Recommender {
@@ -71,7 +37,9 @@ export class DecoderRecommender implements Recommender {
     const rows = histories.map((h, i) => (h.items.length > 0 ? i : -1)).filter((i) => i >= 0);
     if (rows.length === 0) return;
     const present = rows.map((i) => histories[i]!);
-    const { tokens, lastSlots } = historyBatch(present, c.maxLen, c.timeFeatures);
+    const { tokens } = packHistories(present, c.maxLen, c.timeFeatures);
+    const L = tokens.length;
+    const lastSlots = Int32Array.from(present, (_, b) => b * L + L - 1); // each row's newest event
     const scores = tf.tidy(() => {
       const table = this.table ?? this.decoder.retrievalTable(); // [I, d]
       const tableT = tf.transpose(table); // [d, I]

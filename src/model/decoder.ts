@@ -3,17 +3,23 @@
  * output head turns a hidden state into retrieval queries, conditioned on the outcome we want and on
  * how far ahead we look (multi-token horizons). Retrieval is top-k by cosine over the item table.
  *
+ * Reads top to bottom like nanoGPT's model.py: config -> parameters -> embed -> block -> forward ->
+ * head. The block is written once: the full forward (training, evaluation) and the incremental KV-cache
+ * forward (the runtime) run the same code, and token packing (src/model/tokens.ts) is shared too, so
+ * the runtime's KV cache equals training's forward by construction.
+ *
  * One module for Node training (wasm) and browser inference (webgpu / wasm / cpu). It uses only core
- * TF.js ops that exist on all three, 2-D matmuls with explicit transposes (their gradients too, see
- * `mm`), attention written per sequence, and no einsum or 3-D x 2-D matMul (both mis-train in TF.js:
- * ../shared/notes/tfjs-training.md). Reads top to bottom like nanoGPT's model.py:
- * config -> parameters -> token embedding -> blocks -> head.
+ * TF.js ops that exist on all three: 2-D matmuls with explicit transposes, their gradients too
+ * (src/model/ops.ts; why: docs/training.md, "Speed"), attention written per sequence, and no einsum
+ * or 3-D x 2-D matMul (both mis-train in TF.js).
  *
  * Item indices are the dataset's dense indices 0..itemCount-1. Training batches are left-padded;
  * padded slots are masked out of attention, so a padded batch and an unpadded single history give the
- * same hidden states (what makes the runtime's KV cache equal training's forward).
+ * same hidden states.
  */
 import * as tf from '@tensorflow/tfjs';
+import { dense, l2Normalize, layerNorm, mm } from './ops.ts';
+import { TIME_FEATURES, type TokenBatch } from './tokens.ts';
 
 // ---------------------------------------------------------------------------------------------------
 // Config
@@ -38,47 +44,55 @@ export const MULTI_TOKEN_HORIZONS: Horizon[] = [
   { name: 'later', from: 6, to: 15 },
 ];
 
-/** Everything that defines the decoder's shape. Stored verbatim in the manifest's `model` field. */
+/**
+ * Everything that defines the decoder's shape. Stored verbatim in the manifest's `model.decoder`
+ * field. Defaults (HSTU's ML-1M SASRec configuration with PinRec's extras on) live only in
+ * `defaultDecoderConfig`; they are noted here for reading.
+ */
 export interface DecoderConfig {
-  /** Number of items in the catalog (rows of the retrieval table). */
+  /** Number of items in the catalog (rows of the retrieval table). Required. */
   itemCount: number;
-  /** Model and embedding width d (HSTU's ML-1M config: 50). */
-  dim: number;
-  /** Transformer blocks (HSTU ML-1M: 2). */
-  blocks: number;
-  /** Attention heads; dim must divide by it (HSTU ML-1M: 1). */
-  heads: number;
-  /** Hidden width of each block's feed-forward layer (default 4 * dim). */
-  ffnDim: number;
-  /** Longest history the model sees; older events are dropped (HSTU ML-1M: 200). */
-  maxLen: number;
-  /** Dropout rate in training (0 = off; random masks are expensive on wasm). */
-  dropout: number;
-  /** Use a learned per-item ID embedding (on by default). */
-  useIdEmbedding: boolean;
-  /** Add PrefixMem's SID-based item representation (needs an `ItemEncoder`). */
-  usePrefixMem: boolean;
-  /** Outcome vocabulary size (e.g. 3 for dislike / watch / love). */
+  /** Outcome vocabulary size (e.g. 3 for dislike / watch / love). Required. */
   outcomeCount: number;
-  /** Condition the output head on the outcome (PinRec OC); off = one shared "any" outcome. */
+  /** Model and embedding width d. Default 50. */
+  dim: number;
+  /** Transformer blocks. Default 2. */
+  blocks: number;
+  /** Attention heads; dim must divide by it. Default 1. */
+  heads: number;
+  /** Hidden width of each block's feed-forward layer. Default 4 * dim. */
+  ffnDim: number;
+  /** Longest history the model sees; older events are dropped. Default 200. */
+  maxLen: number;
+  /** Dropout rate in training (random masks are expensive on wasm). Default 0 (off). */
+  dropout: number;
+  /** Use a learned per-item ID embedding. Default true. */
+  useIdEmbedding: boolean;
+  /** Add PrefixMem's SID-based item representation (needs an `ItemEncoder`). Default false. */
+  usePrefixMem: boolean;
+  /** Condition the output head on the outcome (PinRec OC); off = one shared "any" outcome. Default true. */
   outcomeConditioning: boolean;
-  /** Horizons the head emits; `NEXT_TOKEN_HORIZONS` for plain next-item prediction. */
+  /** Horizons the head emits. Default `NEXT_TOKEN_HORIZONS` (plain next-item prediction). */
   horizons: Horizon[];
-  /** Add time features (hour-of-day, day-of-week, log gap) to tokens when timestamps exist. */
+  /** Add time features (hour-of-day, day-of-week, log gap) to tokens when timestamps exist. Default true. */
   timeFeatures: boolean;
-  /** Add an input embedding of each event's own outcome to its token. */
+  /** Add an input embedding of each event's own outcome to its token. Default true. */
   inputOutcomes: boolean;
-  /** Hidden width of the output head's MLP (default 2 * dim). */
+  /** Hidden width of the output head's MLP. Default 2 * dim. */
   headDim: number;
-  /** Softmax temperature on cosine similarities (HSTU ML-1M: 0.05). */
+  /** Softmax temperature on cosine similarities. Default 0.05. */
   temperature: number;
 }
 
-/** Defaults: HSTU's ML-1M SASRec configuration with PinRec's extras switched on. */
+/**
+ * The one place decoder defaults live: a full config from the required sizes plus any overrides.
+ * Overrides that are `undefined` are ignored (a CLI passes only what the user gave).
+ */
 export function defaultDecoderConfig(
   overrides: Partial<DecoderConfig> & { itemCount: number; outcomeCount: number },
 ): DecoderConfig {
-  const dim = overrides.dim ?? 50;
+  const given = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) as typeof overrides;
+  const dim = given.dim ?? 50;
   return {
     dim,
     blocks: 2,
@@ -94,7 +108,7 @@ export function defaultDecoderConfig(
     inputOutcomes: true,
     headDim: 2 * dim,
     temperature: 0.05,
-    ...overrides,
+    ...given,
   };
 }
 
@@ -142,9 +156,6 @@ export interface ItemEncoder {
   /** Trainable variables by stable name (prefixed `prefixmem.` in artifacts). */
   namedVariables(): Map<string, tf.Variable>;
 }
-
-/** Number of per-event time features (see `timeFeatures`). */
-export const TIME_FEATURES = 6;
 
 /** The names and shapes of every decoder parameter, in artifact order. */
 export function parameterShapes(config: DecoderConfig): [string, number[]][] {
@@ -224,122 +235,39 @@ export function initDecoderParams(config: DecoderConfig, seed: number): Map<stri
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Small ops
+// The model: embed -> blocks -> final LayerNorm (forward), then the head (queries)
 // ---------------------------------------------------------------------------------------------------
-
-/**
- * 2-D matmul [m,k] x [k,n] whose gradient also uses plain 2-D matmuls with explicit transposes
- * (TF.js' own gradient uses transposed-matmul paths, ~2x slower on wasm).
- */
-export const mm = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-  const [a, b, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
-  save([a, b]);
-  return {
-    value: tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D), // [m, n]
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [sa, sb] = saved as [tf.Tensor2D, tf.Tensor2D];
-      const g = dy as tf.Tensor2D; // [m, n]
-      const da = tf.matMul(g, tf.transpose(sb)); // [m, n] x [n, k]
-      // dB = A^T dy: transpose the narrower of A [m,k] and dy [m,n] (tall activations are costly to transpose).
-      const db = sa.shape[1] <= g.shape[1] ? tf.matMul(tf.transpose(sa), g) : tf.transpose(tf.matMul(tf.transpose(g), sa)); // [k, n]
-      return [da, db];
-    },
-  };
-}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
-
-/** Column sums of x [n, d] as a [d] vector, via ones[1, n] @ x (a sum over axis 0 is ~100x slower on wasm). */
-function columnSums(x: tf.Tensor2D): tf.Tensor1D {
-  return tf.reshape(tf.matMul(tf.ones([1, x.shape[0]]), x), [x.shape[1]]); // [1, n] x [n, d] -> [d]
-}
-
-/** x [n, d] + row [d], with the row's gradient computed by `columnSums`. */
-export const addRow = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-  const [x, row] = args as [tf.Tensor2D, tf.Tensor1D];
-  return { value: tf.add(x, row), gradFunc: (dy: tf.Tensor) => [dy, columnSums(dy as tf.Tensor2D)] };
-}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor2D, row: tf.Tensor) => tf.Tensor2D;
-
-/** x [n, d] * row [d], with the row's gradient computed by `columnSums`. */
-export const mulRow = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-  const [x, row, save] = args as [tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
-  save([x, row]);
-  return {
-    value: tf.mul(x, row),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.mul(dy, saved[1]!), columnSums(tf.mul(dy, saved[0]!) as tf.Tensor2D)],
-  };
-}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor2D, row: tf.Tensor) => tf.Tensor2D;
-
-/** x [n, d] @ kernel [d, m] + bias [m]. */
-function dense(x: tf.Tensor2D, kernel: tf.Tensor, bias: tf.Tensor): tf.Tensor2D {
-  return addRow(mm(x, kernel as tf.Tensor2D), bias); // [n, m]
-}
-
-/** LayerNorm over the last axis of x [n, d]. */
-function layerNorm(x: tf.Tensor2D, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor2D {
-  const mean = tf.mean(x, 1, true); // [n, 1]
-  const centered = tf.sub(x, mean); // [n, d]
-  const variance = tf.mean(tf.square(centered), 1, true); // [n, 1]
-  return addRow(mulRow(tf.mul(centered, tf.rsqrt(tf.add(variance, 1e-6))) as tf.Tensor2D, gamma), beta); // [n, d]
-}
-
-/** Row-wise L2 normalisation: x [n, d] -> unit rows (cosine retrieval). */
-export function l2Normalize(x: tf.Tensor2D): tf.Tensor2D {
-  return tf.mul(x, tf.rsqrt(tf.add(tf.sum(tf.square(x), 1, true), 1e-12))); // [n, d]
-}
-
-/** Added to attention scores where a key must not be seen (finite: no NaN on fully masked rows). */
-const MASKED = -1e9;
-
-// ---------------------------------------------------------------------------------------------------
-// Time features (computed on the host, shared by trainer and runtime)
-// ---------------------------------------------------------------------------------------------------
-
-/**
- * Per-event time features [hour sin, hour cos, weekday sin, weekday cos, log gap, has-time], written
- * into `out` at `offset`. `time` and `previousTime` are unix seconds (NaN when unknown). Absolute
- * periodic features use UTC; the gap is log1p(hours since the previous event) / 5.
- */
-export function writeTimeFeatures(time: number, previousTime: number, out: Float32Array, offset: number): void {
-  if (!Number.isFinite(time)) {
-    out.fill(0, offset, offset + TIME_FEATURES);
-    return;
-  }
-  const hour = (((time / 3600) % 24) + 24) % 24; // hour of day, UTC
-  const weekday = (((time / 86400 + 4) % 7) + 7) % 7; // 1970-01-01 was a Thursday (4)
-  const gapHours = Number.isFinite(previousTime) ? Math.max(0, time - previousTime) / 3600 : 0;
-  out[offset] = Math.sin((2 * Math.PI * hour) / 24);
-  out[offset + 1] = Math.cos((2 * Math.PI * hour) / 24);
-  out[offset + 2] = Math.sin((2 * Math.PI * weekday) / 7);
-  out[offset + 3] = Math.cos((2 * Math.PI * weekday) / 7);
-  out[offset + 4] = Math.log1p(gapHours) / 5;
-  out[offset + 5] = 1;
-}
-
-// ---------------------------------------------------------------------------------------------------
-// The model
-// ---------------------------------------------------------------------------------------------------
-
-/** Input tokens of a batch of sequences, flattened row-major to B*L slots. */
-export interface TokenBatch {
-  /** Sequences in the batch. */
-  batch: number;
-  /** Slots per sequence (<= maxLen). */
-  length: number;
-  /** int32 [B*L] item index per slot (any valid index in padded slots). */
-  items: Int32Array;
-  /** int32 [B*L] outcome index per slot. */
-  outcomes: Int32Array;
-  /** int32 [B*L] position (0 = the oldest kept event) per slot. */
-  positions: Int32Array;
-  /** float32 [B*L] 1 for real events, 0 for padding. */
-  valid: Float32Array;
-  /** float32 [B*L, TIME_FEATURES] (zeros when time features are off). */
-  time: Float32Array;
-}
 
 /** Cached keys and values of one block for one history: [S, dim] each. */
 export interface LayerCache {
   keys: tf.Tensor2D;
   values: tf.Tensor2D;
+}
+
+/** Added to attention scores where a key must not be seen (finite: no NaN on fully masked rows). */
+const MASKED = -1e9;
+
+/**
+ * Additive attention masks of a batch whose T new tokens per row follow S cached ones: [B*T, S+T],
+ * row-major, B stacked [T, S+T] masks. Query i sees key j unless j is in its future (j > S + i) or a
+ * padded slot of its row (S <= j < S + first real slot).
+ */
+function attentionMasks(tokens: TokenBatch, cached: number): Float32Array {
+  const { batch: B, length: T } = tokens;
+  const S = cached;
+  const m = new Float32Array(B * T * (S + T));
+  for (let b = 0; b < B; b++) {
+    let validFrom = 0;
+    while (validFrom < T && tokens.valid[b * T + validFrom] === 0) validFrom++;
+    for (let i = 0; i < T; i++)
+      for (let j = 0; j < S + T; j++) if (j > S + i || (j >= S && j < S + validFrom)) m[(b * T + i) * (S + T) + j] = MASKED;
+  }
+  return m;
+}
+
+/** Splits x [B*T, n] into B row blocks [T, n] (no split for one row block). */
+function perSequence(x: tf.Tensor2D, batch: number): tf.Tensor2D[] {
+  return batch === 1 ? [x] : (tf.split(x, batch, 0) as tf.Tensor2D[]);
 }
 
 /**
@@ -365,6 +293,12 @@ export class Decoder {
   private p(name: string): tf.Tensor {
     return this.params.get(name)!;
   }
+
+  private dropout(x: tf.Tensor2D, training: boolean): tf.Tensor2D {
+    return training && this.config.dropout > 0 ? (tf.dropout(x, this.config.dropout) as tf.Tensor2D) : x;
+  }
+
+  // --- embed ---------------------------------------------------------------------------------------
 
   /** Raw item representation: ID embedding + PrefixMem(SID). items int32 [n] -> [n, d]. */
   itemRepresentation(items: tf.Tensor1D): tf.Tensor2D {
@@ -403,10 +337,11 @@ export class Decoder {
       x = tf.add(x, tf.gather(this.p('token.position'), positions)) as tf.Tensor2D; // [n, d]
       if (c.inputOutcomes) x = tf.add(x, tf.gather(this.p('token.outcome'), outcomes)) as tf.Tensor2D; // [n, d]
       if (c.timeFeatures) x = tf.add(x, mm(time, this.p('token.time.kernel') as tf.Tensor2D)) as tf.Tensor2D; // [n, 6] x [6, d]
-      if (training && c.dropout > 0) x = tf.dropout(x, c.dropout) as tf.Tensor2D;
-      return x;
+      return this.dropout(x, training); // [n, d]
     });
   }
+
+  // --- block ---------------------------------------------------------------------------------------
 
   /**
    * Causal self-attention of T new queries over S+T keys of ONE sequence. q [T, d], k/v [S+T, d],
@@ -427,107 +362,92 @@ export class Decoder {
   }
 
   /**
-   * One pre-norm block over a batch. x [B*L, d]; masks: B x [L, L] additive masks.
-   * Returns [B*L, d]. Attention runs per sequence on 2-D tensors (fast on wasm).
+   * Block i (pre-norm attention + feed-forward) over T new tokens of each of B sequences.
+   * x [B*T, d]; masks: B x [T, S+T]; cache: the block's keys / values of S earlier tokens (B = 1
+   * only) or null (S = 0). Returns the new x [B*T, d] and the keys / values of all S+T tokens.
+   * Attention runs per sequence on 2-D tensors (fast on wasm).
    */
-  private block(i: number, x: tf.Tensor2D, batch: number, masks: tf.Tensor2D[], training: boolean): tf.Tensor2D {
+  private block(
+    i: number,
+    x: tf.Tensor2D,
+    batch: number,
+    masks: tf.Tensor2D[],
+    cache: LayerCache | null,
+    training: boolean,
+  ): { x: tf.Tensor2D; cache: LayerCache } {
     const p = (n: string) => this.p(`blocks.${i}.${n}`);
     const d = this.config.dim;
-    const h = layerNorm(x, p('ln1.gamma'), p('ln1.beta')); // [B*L, d]
-    const qkv = dense(h, p('attn.qkv.kernel'), p('attn.qkv.bias')); // [B*L, 3d]
-    const [q, k, v] = tf.split(qkv, [d, d, d], 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D]; // 3 x [B*L, d]
-    const qb = batch === 1 ? [q] : (tf.split(q, batch, 0) as tf.Tensor2D[]); // B x [L, d]
-    const kb = batch === 1 ? [k] : (tf.split(k, batch, 0) as tf.Tensor2D[]);
-    const vb = batch === 1 ? [v] : (tf.split(v, batch, 0) as tf.Tensor2D[]);
-    const attended = qb.map((qs, b) => this.attend(qs, kb[b]!, vb[b]!, masks[b]!)); // B x [L, d]
-    let a = dense(batch === 1 ? attended[0]! : (tf.concat(attended, 0) as tf.Tensor2D), p('attn.out.kernel'), p('attn.out.bias')); // [B*L, d]
-    if (training && this.config.dropout > 0) a = tf.dropout(a, this.config.dropout) as tf.Tensor2D;
-    const x1 = tf.add(x, a) as tf.Tensor2D; // [B*L, d]
-    const h2 = layerNorm(x1, p('ln2.gamma'), p('ln2.beta')); // [B*L, d]
-    let f = dense(tf.relu(dense(h2, p('ffn.in.kernel'), p('ffn.in.bias'))), p('ffn.out.kernel'), p('ffn.out.bias')); // [B*L, d]
-    if (training && this.config.dropout > 0) f = tf.dropout(f, this.config.dropout) as tf.Tensor2D;
-    return tf.add(x1, f) as tf.Tensor2D; // [B*L, d]
+    const h = layerNorm(x, p('ln1.gamma'), p('ln1.beta')); // [B*T, d]
+    const qkv = dense(h, p('attn.qkv.kernel'), p('attn.qkv.bias')); // [B*T, 3d]
+    const [q, kNew, vNew] = tf.split(qkv, [d, d, d], 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D]; // 3 x [B*T, d]
+    const k = cache ? tf.concat<tf.Tensor2D>([cache.keys, kNew], 0) : kNew; // [B*(S+T), d]
+    const v = cache ? tf.concat<tf.Tensor2D>([cache.values, vNew], 0) : vNew; // [B*(S+T), d]
+    const qb = perSequence(q, batch); // B x [T, d]
+    const kb = perSequence(k, batch); // B x [S+T, d]
+    const vb = perSequence(v, batch); // B x [S+T, d]
+    const attended = qb.map((qs, b) => this.attend(qs, kb[b]!, vb[b]!, masks[b]!)); // B x [T, d]
+    const heads = batch === 1 ? attended[0]! : (tf.concat(attended, 0) as tf.Tensor2D); // [B*T, d]
+    const a = this.dropout(dense(heads, p('attn.out.kernel'), p('attn.out.bias')), training); // [B*T, d]
+    const x1 = tf.add(x, a) as tf.Tensor2D; // [B*T, d]
+    const h2 = layerNorm(x1, p('ln2.gamma'), p('ln2.beta')); // [B*T, d]
+    const ffn = dense(tf.relu(dense(h2, p('ffn.in.kernel'), p('ffn.in.bias'))), p('ffn.out.kernel'), p('ffn.out.bias')); // [B*T, d]
+    const f = this.dropout(ffn, training); // [B*T, d]
+    return { x: tf.add(x1, f) as tf.Tensor2D, cache: { keys: k, values: v } }; // [B*T, d]
   }
 
-  /** Additive causal + padding mask for one left-padded sequence: [L, L] values. */
-  static maskValues(length: number, validFrom: number): Float32Array {
-    const m = new Float32Array(length * length);
-    for (let i = 0; i < length; i++) for (let j = 0; j < length; j++) if (j > i || j < validFrom) m[i * length + j] = MASKED;
-    return m;
+  // --- forward -------------------------------------------------------------------------------------
+
+  /**
+   * embed -> blocks -> final LayerNorm over T new tokens per sequence, after S cached ones per block
+   * (`caches`, one history only) or none. Returns the final hidden states [B*T, d] and every block's
+   * keys / values over S+T tokens. Call inside a tidy.
+   */
+  private run(tokens: TokenBatch, caches: LayerCache[] | null, training: boolean): { hidden: tf.Tensor2D; caches: LayerCache[] } {
+    const { batch: B, length: T } = tokens;
+    if (caches && B !== 1) throw new Error('decoder: a KV cache holds one history (batch 1)');
+    const S = caches ? caches[0]!.keys.shape[0] : 0;
+    let x = this.embedTokens(
+      tf.tensor1d(tokens.items, 'int32'),
+      tf.tensor1d(tokens.outcomes, 'int32'),
+      tf.tensor1d(tokens.positions, 'int32'),
+      tf.tensor2d(tokens.time, [B * T, TIME_FEATURES]),
+      training,
+    ); // [B*T, d]
+    const masks = perSequence(tf.tensor2d(attentionMasks(tokens, S), [B * T, S + T]), B); // B x [T, S+T]
+    const newCaches: LayerCache[] = [];
+    for (let i = 0; i < this.config.blocks; i++) {
+      const out = this.block(i, x, B, masks, caches ? caches[i]! : null, training);
+      x = out.x; // [B*T, d]
+      newCaches.push(out.cache);
+    }
+    const hidden = layerNorm(x, this.p('final_ln.gamma'), this.p('final_ln.beta')); // [B*T, d]
+    return { hidden, caches: newCaches };
   }
 
   /**
-   * Full forward over a batch: final hidden state of every slot, [B*L, d] (after the final LayerNorm).
+   * Full forward over a batch (training, evaluation): final hidden state of every slot, [B*L, d].
    * Slot t sees only slots <= t of its own sequence and never padding.
    */
-  forward(batch: TokenBatch, training = false): tf.Tensor2D {
-    return tf.tidy(() => {
-      const { batch: B, length: L } = batch;
-      let x = this.embedTokens(
-        tf.tensor1d(batch.items, 'int32'),
-        tf.tensor1d(batch.outcomes, 'int32'),
-        tf.tensor1d(batch.positions, 'int32'),
-        tf.tensor2d(batch.time, [B * L, TIME_FEATURES]),
-        training,
-      ); // [B*L, d]
-      const maskHost = new Float32Array(B * L * L);
-      for (let b = 0; b < B; b++) {
-        let validFrom = 0;
-        while (validFrom < L && batch.valid[b * L + validFrom] === 0) validFrom++;
-        maskHost.set(Decoder.maskValues(L, validFrom), b * L * L);
-      }
-      const maskAll = tf.tensor2d(maskHost, [B * L, L]); // B stacked [L, L] masks
-      const masks = B === 1 ? [maskAll] : (tf.split(maskAll, B, 0) as tf.Tensor2D[]);
-      for (let i = 0; i < this.config.blocks; i++) x = this.block(i, x, B, masks, training);
-      return layerNorm(x, this.p('final_ln.gamma'), this.p('final_ln.beta')); // [B*L, d]
-    });
+  forward(tokens: TokenBatch, training = false): tf.Tensor2D {
+    return tf.tidy(() => this.run(tokens, null, training).hidden);
   }
 
   /**
-   * Incremental forward for ONE history: T new tokens after S cached ones. Returns the new tokens'
-   * final hidden states [T, d] and the caches extended to S+T (the old cache tensors are not disposed).
+   * Incremental forward for ONE history (inference): T new tokens after the S tokens in `caches`.
+   * Returns the new tokens' final hidden states [T, d] and the caches extended to S+T (the old cache
+   * tensors are not disposed). The same computation as `forward` over all S+T tokens.
    */
-  forwardIncremental(
-    items: Int32Array,
-    outcomes: Int32Array,
-    positions: Int32Array,
-    time: Float32Array,
-    caches: LayerCache[] | null,
-  ): { hidden: tf.Tensor2D; caches: LayerCache[] } {
-    const T = items.length;
-    const S = caches ? caches[0]!.keys.shape[0] : 0;
-    const newCaches: LayerCache[] = [];
+  forwardIncremental(tokens: TokenBatch, caches: LayerCache[] | null): { hidden: tf.Tensor2D; caches: LayerCache[] } {
+    let newCaches: LayerCache[] = [];
     const hidden = tf.tidy(() => {
-      let x: tf.Tensor2D = this.embedTokens(
-        tf.tensor1d(items, 'int32'),
-        tf.tensor1d(outcomes, 'int32'),
-        tf.tensor1d(positions, 'int32'),
-        tf.tensor2d(time, [T, TIME_FEATURES]),
-        false,
-      ); // [T, d]
-      const maskHost = new Float32Array(T * (S + T));
-      for (let i = 0; i < T; i++) for (let j = S + i + 1; j < S + T; j++) maskHost[i * (S + T) + j] = MASKED;
-      const mask = tf.tensor2d(maskHost, [T, S + T]); // [T, S+T]
-      const d = this.config.dim;
-      for (let i = 0; i < this.config.blocks; i++) {
-        const p = (n: string) => this.p(`blocks.${i}.${n}`);
-        const h = layerNorm(x, p('ln1.gamma'), p('ln1.beta')); // [T, d]
-        const [q, kNew, vNew] = tf.split(dense(h, p('attn.qkv.kernel'), p('attn.qkv.bias')), [d, d, d], 1) as tf.Tensor2D[]; // 3 x [T, d]
-        const k = (caches ? tf.concat([caches[i]!.keys, kNew!], 0) : kNew!) as tf.Tensor2D; // [S+T, d]
-        const v = (caches ? tf.concat([caches[i]!.values, vNew!], 0) : vNew!) as tf.Tensor2D; // [S+T, d]
-        newCaches.push({ keys: tf.keep(k), values: tf.keep(v) });
-        const a = dense(this.attend(q!, k, v, mask), p('attn.out.kernel'), p('attn.out.bias')); // [T, d]
-        const x1: tf.Tensor2D = tf.add(x, a);
-        const h2 = layerNorm(x1, p('ln2.gamma'), p('ln2.beta'));
-        x = tf.add(
-          x1,
-          dense(tf.relu(dense(h2, p('ffn.in.kernel'), p('ffn.in.bias'))), p('ffn.out.kernel'), p('ffn.out.bias')),
-        ) as tf.Tensor2D;
-      }
-      return layerNorm(x, this.p('final_ln.gamma'), this.p('final_ln.beta')); // [T, d]
+      const out = this.run(tokens, caches, false);
+      newCaches = out.caches.map((c) => ({ keys: tf.keep(c.keys), values: tf.keep(c.values) }));
+      return out.hidden;
     });
     return { hidden, caches: newCaches };
   }
+
+  // --- head ----------------------------------------------------------------------------------------
 
   /**
    * The outcome-conditioned multi-token head: query = normalize(h + MLP([h ; outcome ; horizon])).

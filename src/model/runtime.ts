@@ -6,8 +6,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { loadDecoder, type LoadedDecoder } from './artifacts.ts';
-import { TIME_FEATURES, writeTimeFeatures, type Decoder, type LayerCache } from './decoder.ts';
+import type { Decoder, LayerCache } from './decoder.ts';
 import type { ArtifactRole, ModelManifest } from './manifest.ts';
+import { packAppended, packHistories, type EventSequence, type TokenBatch } from './tokens.ts';
 
 /** One event of a user's history. */
 export interface HistoryEvent {
@@ -91,21 +92,19 @@ export class DecoderRuntime {
     }
   }
 
-  /** Runs `events` after the session's cached ones (positions continue from session.length). */
-  private extend(session: CachedSession, events: HistoryEvent[]): void {
-    const S = session.events.length;
-    const T = events.length;
-    const items = Int32Array.from(events, (e) => e.item);
-    const outcomes = Int32Array.from(events, (e) => e.outcome);
-    const positions = Int32Array.from(events, (_, i) => S + i);
-    const time = new Float32Array(T * TIME_FEATURES);
-    if (this.decoder.config.timeFeatures) {
-      events.forEach((e, i) => {
-        const previous = i > 0 ? events[i - 1]!.time : S > 0 ? session.events[S - 1]!.time : Number.NaN;
-        writeTimeFeatures(e.time, S + i > 0 ? previous : Number.NaN, time, i * TIME_FEATURES);
-      });
-    }
-    const { hidden, caches } = this.decoder.forwardIncremental(items, outcomes, positions, time, session.caches);
+  /** The events as the arrays token packing reads. */
+  private static sequenceOf(events: HistoryEvent[]): EventSequence {
+    return {
+      items: events.map((e) => e.item),
+      outcomes: events.map((e) => e.outcome),
+      times: events.map((e) => e.time),
+    };
+  }
+
+  /** Runs `tokens`, the session's next `events`, after its cached ones (cache empty: a new window). */
+  private extend(session: CachedSession, events: HistoryEvent[], tokens: TokenBatch): void {
+    const T = tokens.length;
+    const { hidden, caches } = this.decoder.forwardIncremental(tokens, session.caches);
     session.clear();
     session.caches = caches;
     session.last = tf.tidy(() => tf.slice(hidden, [T - 1, 0], [1, -1]) as tf.Tensor2D); // [1, d]
@@ -113,12 +112,17 @@ export class DecoderRuntime {
     session.events.push(...events);
   }
 
+  /** Starts the session's window over the last maxLen of `events` (the session must be empty). */
+  private startWindow(session: CachedSession, events: HistoryEvent[]): void {
+    const { tokens, first } = packHistories([DecoderRuntime.sequenceOf(events)], this.maxLen, this.decoder.config.timeFeatures);
+    this.extend(session, events.slice(first[0]!), tokens);
+  }
+
   /** Full forward over a history (truncated to maxLen); the session holds the per-layer KV cache. */
   prefill(history: HistoryEvent[]): DecoderSession {
     this.checkEvents(history);
     const session = new CachedSession();
-    const kept = history.slice(Math.max(0, history.length - this.maxLen));
-    if (kept.length > 0) this.extend(session, kept);
+    if (history.length > 0) this.startWindow(session, history);
     return session;
   }
 
@@ -127,17 +131,16 @@ export class DecoderRuntime {
     const s = this.own(session);
     this.checkEvents(events);
     if (events.length === 0) return 0;
-    if (s.events.length + events.length <= this.maxLen) {
-      this.extend(s, events);
+    const all = [...s.events, ...events];
+    if (all.length <= this.maxLen) {
+      this.extend(s, events, packAppended(DecoderRuntime.sequenceOf(all), s.events.length, this.decoder.config.timeFeatures));
       return events.length;
     }
     // Past maxLen the oldest events fall out and every position shifts: recompute the window.
-    const all = [...s.events, ...events];
-    const kept = all.slice(all.length - this.maxLen);
     s.clear();
     s.events = [];
-    this.extend(s, kept);
-    return kept.length;
+    this.startWindow(s, all);
+    return s.events.length;
   }
 
   /** One query per request from the session's last hidden state: [requests, dim]. Caller disposes. */
@@ -167,24 +170,11 @@ export class DecoderRuntime {
     });
   }
 
-  /** Final hidden states of every position of a history in one full pass: [n, d] (tests, tools). */
+  /** Final hidden states of every position of a history (its last maxLen events) in one full pass: [n, d] (tests, tools). */
   hiddenStates(history: HistoryEvent[]): tf.Tensor2D {
     this.checkEvents(history);
-    const session = new CachedSession();
-    const kept = history.slice(Math.max(0, history.length - this.maxLen));
-    const time = new Float32Array(kept.length * TIME_FEATURES);
-    if (this.decoder.config.timeFeatures)
-      kept.forEach((e, i) => writeTimeFeatures(e.time, i > 0 ? kept[i - 1]!.time : Number.NaN, time, i * TIME_FEATURES));
-    const { hidden, caches } = this.decoder.forwardIncremental(
-      Int32Array.from(kept, (e) => e.item),
-      Int32Array.from(kept, (e) => e.outcome),
-      Int32Array.from(kept, (_, i) => i),
-      time,
-      null,
-    );
-    session.caches = caches;
-    session.dispose();
-    return hidden;
+    const { tokens } = packHistories([DecoderRuntime.sequenceOf(history)], this.maxLen, this.decoder.config.timeFeatures);
+    return this.decoder.forward(tokens);
   }
 
   private own(session: DecoderSession): CachedSession {

@@ -8,7 +8,8 @@
  * the outcome of event e+from and the positives are the window's events with that same outcome (the
  * model learns "what will this user <outcome> soon"); without it every window event is a positive.
  */
-import { TIME_FEATURES, writeTimeFeatures, type DecoderConfig, type TokenBatch } from '../model/decoder.ts';
+import type { DecoderConfig } from '../model/decoder.ts';
+import { packHistories, type TokenBatch } from '../model/tokens.ts';
 
 /** The part of a user's history the trainer may learn from. */
 export interface TrainingSequence {
@@ -41,14 +42,11 @@ export interface TrainingBatch {
 
 /** Builds one batch from the given sequences (each needs >= 2 events to yield a query). */
 export function buildBatch(sequences: TrainingSequence[], config: DecoderConfig): TrainingBatch {
-  const B = sequences.length;
-  const L = Math.min(config.maxLen, Math.max(1, ...sequences.map((s) => s.items.length - 1)));
+  // Input tokens: each sequence's last maxLen events before its final one (src/model/tokens.ts).
+  const ends = sequences.map((s) => s.items.length - 1);
+  const { tokens, first, count: kept } = packHistories(sequences, config.maxLen, config.timeFeatures, ends);
+  const { batch: B, length: L } = tokens;
   const W = Math.max(...config.horizons.map((h) => h.to - h.from + 1));
-  const items = new Int32Array(B * L);
-  const outcomes = new Int32Array(B * L);
-  const positions = new Int32Array(B * L);
-  const valid = new Float32Array(B * L);
-  const time = new Float32Array(B * L * TIME_FEATURES);
   const slots: number[] = [];
   const qOutcomes: number[] = [];
   const qHorizons: number[] = [];
@@ -58,18 +56,10 @@ export function buildBatch(sequences: TrainingSequence[], config: DecoderConfig)
   for (let b = 0; b < B; b++) {
     const s = sequences[b]!;
     const n = s.items.length;
-    const inputs = Math.min(L, n - 1); // events used as input tokens
-    if (inputs <= 0) continue;
-    const first = n - 1 - inputs; // sequence index of the first input event
-    const pad = L - inputs;
+    const inputs = kept[b]!; // events used as input tokens, in the row's last slots
     for (let j = 0; j < inputs; j++) {
-      const e = first + j;
-      const slot = b * L + pad + j;
-      items[slot] = s.items[e]!;
-      outcomes[slot] = s.outcomes[e]!;
-      positions[slot] = j;
-      valid[slot] = 1;
-      if (config.timeFeatures) writeTimeFeatures(s.times[e]!, j > 0 ? s.times[e - 1]! : Number.NaN, time, slot * TIME_FEATURES);
+      const e = first[b]! + j; // sequence index of the slot's event
+      const slot = b * L + (L - inputs) + j;
       events++;
       config.horizons.forEach((h, hi) => {
         const start = e + h.from;
@@ -93,7 +83,7 @@ export function buildBatch(sequences: TrainingSequence[], config: DecoderConfig)
     }
   }
   return {
-    tokens: { batch: B, length: L, items, outcomes, positions, valid, time },
+    tokens,
     queryCount: slots.length,
     window: W,
     querySlots: Int32Array.from(slots),

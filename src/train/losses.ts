@@ -15,7 +15,7 @@
  * items they are rare; for small catalogs use the full softmax.
  */
 import * as tf from '@tensorflow/tfjs';
-import { mm } from '../model/decoder.ts';
+import { mm } from '../model/ops.ts';
 
 /**
  * Plain log-sum-exp over the last axis: x [n, m] -> [n], as max, subtract, exp, sum, log. Its gradient

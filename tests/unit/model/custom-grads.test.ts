@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { addRow, mm, mulRow } from '../../../src/model/decoder.ts';
+import { addRow, mm, mulRow } from '../../../src/model/ops.ts';
 import { logSumExpRows } from '../../../src/train/losses.ts';
 import { setupTrainingBackend } from '../../../src/train/backend.ts';
 

@@ -7,10 +7,8 @@ import {
   initDecoderParams,
   MULTI_TOKEN_HORIZONS,
   type DecoderConfig,
-  type TokenBatch,
-  TIME_FEATURES,
-  writeTimeFeatures,
 } from '../../../src/model/decoder.ts';
+import { TIME_FEATURES, writeTimeFeatures, type TokenBatch } from '../../../src/model/tokens.ts';
 import type { ArtifactRole, ModelManifest } from '../../../src/model/manifest.ts';
 import { DecoderRuntime, type HistoryEvent } from '../../../src/model/runtime.ts';
 
