@@ -131,3 +131,13 @@ export async function selectBackend(preference: BackendPreference = 'auto', allo
     { requested: preference, tried: skipped.map((s) => s.backend) },
   );
 }
+
+/**
+ * Calls `onLost` with the reason when the WebGPU device behind the current backend is lost (driver
+ * reset, GPU process crash). Nothing to watch on other backends.
+ */
+export function watchDeviceLoss(selection: BackendSelection, onLost: (reason: string) => void): void {
+  if (selection.backend !== 'webgpu') return;
+  const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
+  device?.lost.then((info) => onLost(info.message || info.reason || 'unknown reason'));
+}

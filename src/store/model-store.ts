@@ -196,6 +196,14 @@ export class ModelStore {
     }
   }
 
+  /** Deletes everything of this namespace: history, the active pointer and every stored version. */
+  async deleteNamespace(): Promise<void> {
+    await this.clearHistory();
+    const records = await this.db.getAllFromIndex('manifests', 'by-namespace', this.namespace);
+    await this.db.delete('active', this.namespace);
+    for (const record of records) await this.deleteVersion(record.modelVersion);
+  }
+
   /** Deletes the namespace's history. */
   async clearHistory(): Promise<void> {
     const tx = this.db.transaction('history', 'readwrite');

@@ -1,0 +1,126 @@
+/**
+ * Retrieval for one `recommend` request: validate the request, plan the outcome/horizon queries,
+ * score them all in one batched pass against the resident item table (or beam-search the SID trie),
+ * merge by the outcome budget, and explain with the closest history items. The primitives (planning,
+ * merge, masks, the fused kernel) live in retrieval.ts and sid-retrieval.ts.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { InvalidArgumentError } from '../errors/errors.ts';
+import { unknownItemsError, type ActiveModel } from './active-model.ts';
+import type { RecommendRequest, RecommendResult, Recommendation } from './protocol.ts';
+import { buildMask, closestHistory, mergeCandidates, planQueries, scoreTopK } from './retrieval.ts';
+import type { UserSession } from './session.ts';
+import { sidBeamSearch } from './sid-retrieval.ts';
+
+/** The additive exclusion mask of the last request, reused while history and filter stay the same. */
+export class MaskCache {
+  private cached?: { key: string; tensor: tf.Tensor1D };
+
+  /** The mask for `request` (undefined when nothing is excluded); owned by the cache. */
+  maskFor(model: ActiveModel, session: UserSession, request: RecommendRequest): tf.Tensor1D | undefined {
+    const excludeSeen = request.excludeSeen ?? true;
+    const toRows = (ids: string[] | undefined, what: string): number[] | undefined => {
+      if (ids === undefined) return undefined;
+      if (!Array.isArray(ids)) throw new InvalidArgumentError(`filter.${what} must be an array of item ids.`);
+      const unknown = ids.filter((id) => !model.itemIndex.has(String(id)));
+      if (unknown.length > 0) throw unknownItemsError(model, unknown.map(String), `filter.${what} was rejected`);
+      return ids.map((id) => model.itemIndex.get(String(id))!);
+    };
+    const allow = toRows(request.filter?.allow, 'allow');
+    const deny = toRows(request.filter?.deny, 'deny');
+    if (!excludeSeen && !allow && !deny) return undefined;
+    const key = JSON.stringify([excludeSeen, allow ?? null, deny ?? null, session.generation]);
+    if (this.cached?.key === key) return this.cached.tensor;
+    this.clear();
+    const seen = excludeSeen ? session.seenItems() : [];
+    const tensor = tf.tensor1d(buildMask(model.runtime.itemCount, seen, allow, deny));
+    this.cached = { key, tensor };
+    return tensor;
+  }
+
+  /** Frees the cached mask. */
+  clear(): void {
+    this.cached?.tensor.dispose();
+    this.cached = undefined;
+  }
+}
+
+/** Answers one request on `model` for `session`. */
+export async function recommend(
+  model: ActiveModel,
+  session: UserSession,
+  masks: MaskCache,
+  request: RecommendRequest,
+): Promise<RecommendResult> {
+  const started = performance.now();
+  const runtime = model.runtime;
+  const k = request.k ?? 10;
+  const mode = request.mode ?? 'embedding';
+  if (mode !== 'embedding' && mode !== 'sid')
+    throw new InvalidArgumentError(`mode must be 'embedding' or 'sid', got ${String(mode)}.`);
+  if (mode === 'sid' && !model.sid)
+    throw new InvalidArgumentError(
+      `Model ${model.loaded.manifest.modelVersion} ships no SID tables; use mode 'embedding' or export the model with SIDs.`,
+    );
+  if (k > runtime.itemCount) throw new InvalidArgumentError(`k (${k}) exceeds the catalog size (${runtime.itemCount}).`, { k });
+  const plan = planQueries(runtime.outcomes, runtime.horizons, k, request.outcomeBudget, request.horizon);
+  const mask = masks.maskFor(model, session, request);
+  const kv = session.runtimeSession;
+  if (!kv) {
+    return { items: [], millis: performance.now() - started, queries: 0, mode, kernel: 'none', coldStart: true };
+  }
+  const queries = runtime.queries(
+    kv,
+    plan.map(({ outcome, horizon }) => ({ outcome, horizon })),
+  ); // [Q, d]
+  let ranked: { indices: ArrayLike<number>; scores: ArrayLike<number>; width: number };
+  let kernel: RecommendResult['kernel'] = 'sid-beam';
+  try {
+    if (mode === 'embedding') {
+      const width = Math.min(k, runtime.itemCount);
+      const top = await scoreTopK(queries, runtime.itemEmbeddings, mask, width);
+      ranked = { ...top, width };
+      kernel = top.path;
+    } else {
+      const all = tf.tidy(() => {
+        const scores = tf.matMul(queries, runtime.itemEmbeddings, false, true); // [Q, N]
+        return mask ? tf.add(scores, mask) : scores;
+      });
+      const scores = (await all.data()) as Float32Array;
+      all.dispose();
+      const width = Math.max(k, request.beamWidth ?? 10);
+      ranked = { ...sidBeamSearch(model.sid!.trie, scores, runtime.itemCount, plan.length, width), width };
+    }
+  } finally {
+    queries.dispose();
+  }
+  const merged = mergeCandidates(plan, ranked.indices, ranked.scores, ranked.width, k);
+  const ids = model.loaded.catalog.itemIds;
+  const titles = model.loaded.catalog.titles;
+  const name = (q: number) => ({ outcome: runtime.outcomes[plan[q]!.outcome]!, horizon: runtime.horizons[plan[q]!.horizon]! });
+  const items: Recommendation[] = merged.map((m) => {
+    const title = titles?.[m.index];
+    return {
+      itemId: ids[m.index]!,
+      index: m.index,
+      ...(title ? { title } : {}),
+      score: m.score,
+      ...name(m.query),
+      sources: m.sources.map((s) => ({ ...name(s.query), score: s.score })),
+    };
+  });
+  const explain = request.explain ?? 0;
+  if (explain > 0 && items.length > 0) {
+    const historyRows = Array.from(new Set(session.seenItems()));
+    const nearest = await closestHistory(
+      runtime.itemEmbeddings,
+      items.map((i) => i.index),
+      historyRows,
+      explain,
+    );
+    items.forEach((item, r) => {
+      item.closestHistory = nearest[r]!.map((n) => ({ itemId: ids[historyRows[n.position]!]!, similarity: n.similarity }));
+    });
+  }
+  return { items, millis: performance.now() - started, queries: plan.length, mode, kernel, coldStart: false };
+}
