@@ -54,10 +54,15 @@ describe('createRecommender (in-page engine)', () => {
       backend: 'cpu',
       databaseName: 'client-2',
       signal: controller.signal,
+      // Abort at a known point (the download starting), not after a guessed number of milliseconds.
+      onProgress: (p) => {
+        if (p.phase === 'download') controller.abort();
+      },
     });
-    setTimeout(() => controller.abort(), 30);
     await expect(pending).rejects.toBeInstanceOf(AbortError);
-    await new Promise((r) => setTimeout(r, 200)); // let the engine unwind
+    // Passing does not depend on this wait (an aborted download never stages anything); it gives an
+    // abort that was ignored the time to store and activate, so that such a bug fails here.
+    await new Promise((r) => setTimeout(r, 200));
     const db = await openDB('client-2');
     expect(await db.getAll('active')).toEqual([]);
     expect(await db.count('chunks')).toBe(0);
