@@ -19,7 +19,28 @@ export interface BackendSelection {
   adapter?: AdapterReport;
   fallback?: FallbackReport;
   /** Every backend tried before the chosen one, with why it was not used. */
-  skipped: { backend: BackendName; reason: string }[];
+  skipped: SkippedBackend[];
+}
+
+/** A backend not used, and why; `deliberate` when it works but `auto` chose not to use it. */
+export interface SkippedBackend {
+  backend: BackendName;
+  reason: string;
+  deliberate?: boolean;
+}
+
+/**
+ * The fallback report for running `chosen` after `skipped` (undefined when the first choice runs).
+ * Its code is `SOFTWARE_GPU_SKIPPED` when every skip was deliberate, else `BACKEND_UNAVAILABLE`.
+ */
+export function fallbackReport(first: BackendName, chosen: BackendName, skipped: SkippedBackend[]): FallbackReport | undefined {
+  if (chosen === first) return undefined;
+  return {
+    code: skipped.every((s) => s.deliberate) ? 'SOFTWARE_GPU_SKIPPED' : 'BACKEND_UNAVAILABLE',
+    from: first,
+    to: chosen,
+    reason: skipped.map((s) => `${s.backend}: ${s.reason}`).join('; '),
+  };
 }
 
 const LADDER: BackendName[] = ['webgpu', 'wasm', 'webgl', 'cpu'];
@@ -91,7 +112,7 @@ export async function selectBackend(preference: BackendPreference = 'auto', allo
     });
   }
   const ladder = allowFallback || preference === 'auto' ? backendLadder(preference) : [preference as BackendName];
-  const skipped: { backend: BackendName; reason: string }[] = [];
+  const skipped: SkippedBackend[] = [];
   let adapter: AdapterReport | undefined;
   for (const candidate of ladder) {
     if (candidate === 'webgpu') {
@@ -105,6 +126,7 @@ export async function selectBackend(preference: BackendPreference = 'auto', allo
         skipped.push({
           backend: 'webgpu',
           reason: `the WebGPU adapter is a software fallback (${probe.adapter.architecture || probe.adapter.description || 'software'}), slower than wasm on this machine; ask for backend 'webgpu' explicitly to use it anyway`,
+          deliberate: true,
         });
         continue;
       }
@@ -114,16 +136,7 @@ export async function selectBackend(preference: BackendPreference = 'auto', allo
       skipped.push({ backend: candidate, reason: failure });
       continue;
     }
-    const first = ladder[0]!;
-    const fallback: FallbackReport | undefined =
-      candidate === first
-        ? undefined
-        : {
-            code: 'BACKEND_UNAVAILABLE',
-            from: first,
-            to: candidate,
-            reason: skipped.map((s) => `${s.backend}: ${s.reason}`).join('; '),
-          };
+    const fallback = fallbackReport(ladder[0]!, candidate, skipped);
     return { backend: candidate, requested: preference, adapter, fallback, skipped };
   }
   throw new BackendUnavailableError(

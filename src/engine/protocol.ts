@@ -23,8 +23,13 @@ export interface AdapterReport {
 
 /** Set when the engine runs on a different backend than the one asked for (or the first `auto` would try). */
 export interface FallbackReport {
-  /** Always `BACKEND_UNAVAILABLE`, the code of `BackendUnavailableError`. */
-  code: 'BACKEND_UNAVAILABLE';
+  /**
+   * Why: `BACKEND_UNAVAILABLE` (the code of `BackendUnavailableError`) when a backend could not run;
+   * `SOFTWARE_GPU_SKIPPED` when `auto` chose not to use a WebGPU adapter that is a software emulation
+   * (SwiftShader), slower than wasm on the same CPU: a deliberate choice, nothing is broken. Ask for
+   * `backend: 'webgpu'` to use it anyway.
+   */
+  code: 'BACKEND_UNAVAILABLE' | 'SOFTWARE_GPU_SKIPPED';
   from: BackendName;
   to: BackendName;
   /** Human-readable reason, e.g. "navigator.gpu is missing". */

@@ -154,6 +154,7 @@ test('WebGPU unavailable: falls back to wasm and reports why; auto skips the sof
     if (status.adapter?.isFallbackAdapter) {
       expect(status.backend).toBe('wasm');
       expect(status.fallback?.reason).toMatch(/software fallback/);
+      expect(status.fallback?.code).toBe('SOFTWARE_GPU_SKIPPED'); // a deliberate choice, not a failure
     } else {
       expect(status.backend).toBe(status.adapter ? 'webgpu' : 'wasm');
     }
