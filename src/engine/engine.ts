@@ -59,6 +59,8 @@ export class Engine implements EngineApi {
   private model?: ActiveModel;
   private readonly session = new UserSession();
   private readonly masks = new MaskCache();
+  /** The database connection was closed under us (site data cleared, another tab upgraded): follow storage on reopen. */
+  private storeClosed = false;
   private loadController?: AbortController;
   private deviceLost?: string;
   private disposed = false;
@@ -196,7 +198,11 @@ export class Engine implements EngineApi {
   }
 
   recommend(request: RecommendRequest = {}): Promise<RecommendResult> {
-    return this.serial('Recommending', async () => recommend(this.requireModel(), this.session, this.masks, request));
+    return this.serial('Recommending', async () => {
+      // After the connection was closed, follow what is stored if we can; else serve from memory.
+      if (this.storeClosed) await this.requireStore().catch(() => undefined);
+      return recommend(this.requireModel(), this.session, this.masks, request);
+    });
   }
 
   history(): Promise<RecordedEvent[]> {
@@ -243,13 +249,27 @@ export class Engine implements EngineApi {
     return this.deps.fetch ?? ((input, init) => fetch(input, init));
   }
 
-  /** The namespace's store; (re)opens the database when there is no open connection. */
+  /**
+   * The namespace's store; (re)opens the database when there is no open connection. After the
+   * connection was closed under us (the user cleared site data, another tab upgraded the schema, the
+   * browser dropped it) the session is rebuilt from what storage now holds, so it never keeps using
+   * events that were deleted.
+   */
   private async requireStore(): Promise<ModelStore> {
     if (this.store) return this.store;
-    // First use, or the connection was closed (another tab upgraded, or the browser dropped it): open.
-    const db = await openDatabase({ name: this.options?.databaseName, onClosed: () => (this.store = undefined) });
-    this.store = new ModelStore(db, this.options!.namespace);
-    return this.store;
+    const db = await openDatabase({
+      name: this.options?.databaseName,
+      onClosed: () => {
+        this.store = undefined;
+        this.storeClosed = true;
+      },
+    });
+    const store = (this.store = new ModelStore(db, this.options!.namespace));
+    if (this.storeClosed && this.model) {
+      this.session.restore(this.model, await store.readHistory());
+      this.storeClosed = false;
+    }
+    return store;
   }
 
   private async statusNow(): Promise<EngineStatus> {

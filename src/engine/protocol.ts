@@ -59,7 +59,7 @@ export interface RecordEvent {
   itemId: string;
   /** Outcome name, one of `status().outcomes` (e.g. `love`). */
   outcome: string;
-  /** Unix seconds; default now. */
+  /** Unix seconds, a number from 0 to 1e10 (year 2286; milliseconds are rejected); default now. */
   time?: number;
 }
 
@@ -108,9 +108,9 @@ export interface RecommendRequest {
   excludeSeen?: boolean;
   /** Allow-/deny-list of raw item ids; unknown ids throw `UnknownItemError`. */
   filter?: ItemFilter;
-  /** When > 0, each result lists this many history items closest to it (cosine of item embeddings). */
+  /** When > 0, each result lists this many history items closest to it (cosine of item embeddings); an integer 0..50. */
   explain?: number;
-  /** Beam width for `mode: 'sid'` (default max(k, 10)). */
+  /** Beam width for `mode: 'sid'`, an integer 1..512 (default 10; the beam is max(k, beamWidth), so `sid` mode allows k <= 512). */
   beamWidth?: number;
 }
 

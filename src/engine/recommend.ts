@@ -12,6 +12,23 @@ import { buildMask, closestHistory, mergeCandidates, planQueries, scoreTopK } fr
 import type { UserSession } from './session.ts';
 import { sidBeamSearch } from './sid-retrieval.ts';
 
+/**
+ * Largest SID beam (and so the largest `k` in `mode: 'sid'`): beam search costs beams x codes per
+ * level on the CPU, and a beam of 512 already covers far more than a recommendation list needs.
+ */
+export const MAX_BEAM_WIDTH = 512;
+/** Largest `explain` (history items listed per result). */
+export const MAX_EXPLAIN = 50;
+
+/** An integer in [min, max], or `InvalidArgumentError` naming the field. */
+function checkInteger(value: unknown, name: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
+    throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}, got ${String(value)}.`, {
+      [name]: String(value),
+    });
+  return value;
+}
+
 /** The additive exclusion mask of the last request, reused while history and filter stay the same. */
 export class MaskCache {
   private cached?: { key: string; tensor: tf.Tensor1D };
@@ -62,6 +79,10 @@ export async function recommend(
     throw new InvalidArgumentError(
       `Model ${model.loaded.manifest.modelVersion} ships no SID tables; use mode 'embedding' or export the model with SIDs.`,
     );
+  const explain = checkInteger(request.explain ?? 0, 'explain', 0, MAX_EXPLAIN);
+  const beamWidth = checkInteger(request.beamWidth ?? 10, 'beamWidth', 1, MAX_BEAM_WIDTH);
+  if (mode === 'sid' && k > MAX_BEAM_WIDTH)
+    throw new InvalidArgumentError(`mode 'sid' returns at most ${MAX_BEAM_WIDTH} items (k ${k}); use mode 'embedding'.`, { k });
   if (k > runtime.itemCount) throw new InvalidArgumentError(`k (${k}) exceeds the catalog size (${runtime.itemCount}).`, { k });
   const plan = planQueries(runtime.outcomes, runtime.horizons, k, request.outcomeBudget, request.horizon);
   const mask = masks.maskFor(model, session, request);
@@ -88,7 +109,7 @@ export async function recommend(
       });
       const scores = (await all.data()) as Float32Array;
       all.dispose();
-      const width = Math.max(k, request.beamWidth ?? 10);
+      const width = Math.max(k, beamWidth);
       ranked = { ...sidBeamSearch(model.sid!.trie, scores, runtime.itemCount, plan.length, width), width };
     }
   } finally {
@@ -109,7 +130,6 @@ export async function recommend(
       sources: m.sources.map((s) => ({ ...name(s.query), score: s.score })),
     };
   });
-  const explain = request.explain ?? 0;
   if (explain > 0 && items.length > 0) {
     const historyRows = Array.from(new Set(session.seenItems()));
     const nearest = await closestHistory(

@@ -16,6 +16,22 @@ export interface ValidatedEvents {
   stored: RecordedEvent[];
 }
 
+/** Latest event time accepted, unix seconds (year 2286): beyond it a value is milliseconds or garbage. */
+export const MAX_EVENT_TIME = 1e10;
+
+/** An event time in unix seconds, or `InvalidArgumentError`. */
+function checkTime(time: unknown, itemId: string): number {
+  if (typeof time === 'number' && Number.isFinite(time) && time >= 0 && time <= MAX_EVENT_TIME) return time;
+  const hint =
+    typeof time === 'number' && time > MAX_EVENT_TIME && time < MAX_EVENT_TIME * 1e4
+      ? ' (this looks like milliseconds; divide by 1000)'
+      : '';
+  throw new InvalidArgumentError(
+    `Event time for item ${itemId} must be unix seconds, a number from 0 to ${MAX_EVENT_TIME}, got ${typeof time === 'string' ? JSON.stringify(time) : String(time)}${hint}. Nothing was recorded.`,
+    { itemId, time: String(time) },
+  );
+}
+
 /** One user's session on one model. */
 export class UserSession {
   private kv?: RuntimeSession;
@@ -64,7 +80,7 @@ export class UserSession {
 
   /** Runs new events through the KV cache (or prefills when there is none yet). */
   extend(model: ActiveModel, dense: RuntimeEvent[]): RecordResult {
-    this.dense.push(...dense);
+    for (const event of dense) this.dense.push(event); // no argument spread: batches may be huge
     this.generation++;
     if (this.kv) {
       const tokensComputed = model.runtime.append(this.kv, dense);
@@ -73,7 +89,8 @@ export class UserSession {
     this.kv = model.runtime.prefill(this.dense);
     return {
       recorded: dense.length,
-      tokensComputed: this.dense.length,
+      tokensComputed: this.kv.length, // the runtime keeps (and computes) at most maxLen events
+
       path: 'prefill',
       sessionLength: this.kv.length,
     };
@@ -86,24 +103,25 @@ export class UserSession {
     const dense: RuntimeEvent[] = [];
     const stored: RecordedEvent[] = [];
     const now = Date.now() / 1000;
-    for (const event of events) {
-      const itemId = String(event?.itemId);
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i];
+      if (typeof event !== 'object' || event === null)
+        throw new InvalidArgumentError(
+          `record() events are objects { itemId, outcome, time? }; event ${i} is ${String(event)}. Nothing was recorded.`,
+        );
+      const itemId = String(event.itemId);
       const item = model.itemIndex.get(itemId);
-      const outcome = model.runtime.outcomes.indexOf(event?.outcome);
+      const outcome = model.runtime.outcomes.indexOf(event.outcome);
       if (outcome < 0) {
         throw new InvalidArgumentError(
-          `Unknown outcome "${String(event?.outcome)}" for item ${itemId}; this model's outcomes are ${model.runtime.outcomes.join(', ')}. Nothing was recorded.`,
+          `Unknown outcome "${String(event.outcome)}" for item ${itemId}; this model's outcomes are ${model.runtime.outcomes.join(', ')}. Nothing was recorded.`,
           {
-            outcome: String(event?.outcome),
+            outcome: String(event.outcome),
             outcomes: model.runtime.outcomes,
           },
         );
       }
-      const time = event.time === undefined ? now : Number(event.time);
-      if (event.time !== undefined && !Number.isFinite(time))
-        throw new InvalidArgumentError(
-          `Event time for item ${itemId} must be unix seconds, got ${String(event.time)}. Nothing was recorded.`,
-        );
+      const time = event.time === undefined ? now : checkTime(event.time, itemId);
       if (item === undefined) {
         unknown.push(itemId);
         continue;
