@@ -2,6 +2,7 @@
  * Streaming line readers for dataset files. Files may be gzip-compressed (`.gz`, inflated on the fly with
  * node:zlib) or plain; lines are read with node:readline so a 1M-row file never sits in memory as one string.
  */
+import { isUtf8 } from 'node:buffer';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -19,6 +20,8 @@ export interface ReadProgress {
 }
 
 export const PROGRESS_EVERY = 100_000;
+
+const NON_ASCII = /[\x80-\xff]/;
 
 /**
  * Finds `<dir>/<name>.gz` or `<dir>/<name>`; returns undefined when neither exists.
@@ -40,7 +43,9 @@ export function requireDataFile(dir: string, name: string): string {
 
 /**
  * Calls `onLine(line, lineNumber)` for every line of `path` (1-based numbers, trailing `\r` stripped, empty
- * lines skipped but counted). Resolves to the number of lines seen. A throw from `onLine` stops the read.
+ * lines skipped but counted, a UTF-8 byte order mark dropped). Resolves to the number of lines seen. A throw
+ * from `onLine` stops the read. With the default `utf8` encoding a line that is not valid UTF-8 is a
+ * DataFormatError naming file and line.
  */
 export async function forEachLine(
   path: string,
@@ -50,7 +55,10 @@ export async function forEachLine(
   const file = basename(path);
   const raw = createReadStream(path);
   const source = path.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
-  source.setEncoding(options.encoding ?? 'utf8');
+  // Read bytes as latin-1 (one char per byte, lossless), split lines, then decode UTF-8 per line: invalid
+  // UTF-8 becomes an error naming the line instead of U+FFFD (which made distinct ids collide).
+  const utf8 = (options.encoding ?? 'utf8') === 'utf8';
+  source.setEncoding('latin1');
   const failure = new Promise<never>((_, reject) => {
     const fail = (error: Error) => reject(new DataFormatError(file, 0, `cannot read: ${error.message}`));
     raw.on('error', fail);
@@ -62,7 +70,13 @@ export async function forEachLine(
     try {
       for await (const rawLine of lines) {
         lineNumber++;
-        const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
+        let line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
+        if (utf8 && NON_ASCII.test(line)) {
+          const bytes = Buffer.from(line, 'latin1');
+          if (!isUtf8(bytes)) throw new DataFormatError(file, lineNumber, 'invalid UTF-8 (the file must be UTF-8 encoded)');
+          line = bytes.toString('utf8');
+        }
+        if (lineNumber === 1 && line.startsWith('\ufeff')) line = line.slice(1); // byte order mark
         if (line.length === 0) continue;
         onLine(line, lineNumber);
         if (options.onProgress && lineNumber % PROGRESS_EVERY === 0) {

@@ -36,6 +36,8 @@ const ALIASES: Record<string, string[]> = {
   year: ['year'],
 };
 
+const EVENT_COLUMNS = ['user', 'item', 'timestamp', 'outcome', 'rating'];
+
 function delimiterOf(path: string, header: string): string {
   return /\.tsv(\.gz)?$/i.test(path) || header.includes('\t') ? '\t' : ',';
 }
@@ -45,12 +47,65 @@ function columnIndex(header: string[], column: string): number {
   return header.findIndex((h) => names.includes(h.trim().toLowerCase()));
 }
 
-function parseTime(text: string, file: string, n: number): number {
+/** Checks a header row: a column name may appear once, and one column may not be named twice through aliases. */
+function checkHeader(header: string[], columns: string[], file: string, n: number): void {
+  const seen = new Set<string>();
+  for (const h of header) {
+    const key = h.trim().toLowerCase();
+    if (key === '') continue;
+    if (seen.has(key)) throw new DataFormatError(file, n, `column "${h.trim()}" appears twice in the header`);
+    seen.add(key);
+  }
+  for (const column of columns) {
+    const names = header.map((h) => h.trim()).filter((h) => ALIASES[column]!.includes(h.toLowerCase()));
+    if (names.length > 1) throw new DataFormatError(file, n, `columns "${names[0]}" and "${names[1]}" both name the ${column}`);
+  }
+}
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * Parses a timestamp strictly: unix seconds (an integer or decimal number; 13 or more integer digits =
+ * milliseconds) or an ISO-8601 date `YYYY-MM-DD[(T| )hh:mm[:ss[.fff]]][Z|±hh:mm]` (no offset = UTC). Impossible
+ * dates (2023-02-30), other formats (12/31/2023) and out-of-range fields are errors. Returns unix seconds.
+ */
+export function parseTime(text: string, file: string, n: number): number {
   const trimmed = text.trim();
-  if (/^-?\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed);
-  const ms = Date.parse(trimmed);
-  if (Number.isNaN(ms)) throw new DataFormatError(file, n, `timestamp "${text}" is neither unix seconds nor an ISO date`);
-  return ms / 1000;
+  const fail = (why: string): never => {
+    throw new DataFormatError(file, n, `timestamp "${text}" ${why}`);
+  };
+  if (/^-?\d+(\.\d+)?$/.test(trimmed)) {
+    const value = Number(trimmed);
+    const digits = trimmed.replace(/^-/, '').split('.')[0]!.length;
+    return digits >= 13 ? value / 1000 : value;
+  }
+  const m = ISO_DATE.exec(trimmed);
+  if (!m) return fail('is neither unix seconds/milliseconds nor an ISO-8601 date (YYYY-MM-DD[Thh:mm[:ss]][Z|±hh:mm])');
+  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6]].map((v) => Number(v ?? 0)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const days = month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1];
+  if (days === undefined) return fail(`has month ${month}`);
+  if (day < 1 || day > days) return fail(`is not a date (${year}-${m[2]} has ${days} days)`);
+  if (hour > 23 || minute > 59 || second > 59) return fail('has a time of day out of range');
+  let offsetMinutes = 0;
+  const zone = m[8];
+  if (zone && zone.toUpperCase() !== 'Z') {
+    const digits = zone.slice(1).replace(':', '');
+    const oh = Number(digits.slice(0, 2));
+    const om = Number(digits.slice(2));
+    if (oh > 23 || om > 59) return fail('has an offset out of range');
+    offsetMinutes = (zone[0] === '-' ? -1 : 1) * (oh * 60 + om);
+  }
+  const fraction = m[7] ? Number(m[7]) : 0;
+  return Date.UTC(year, month - 1, day, hour, minute, second) / 1000 + fraction - offsetMinutes * 60;
 }
 
 /**
@@ -63,10 +118,13 @@ async function scanOutcomes(path: string): Promise<{ names?: string[]; hasRating
   let column = -1;
   let hasRating = false;
   const names: string[] = [];
+  let sawHeader = false;
   await forEachLine(path, (line, n) => {
-    if (n === 1) {
+    if (!sawHeader) {
+      sawHeader = true;
       delimiter = delimiterOf(path, line);
       const header = splitCsvLine(line, file, n, delimiter);
+      checkHeader(header, EVENT_COLUMNS, file, n);
       column = columnIndex(header, 'outcome');
       hasRating = columnIndex(header, 'rating') >= 0;
       return;
@@ -75,6 +133,7 @@ async function scanOutcomes(path: string): Promise<{ names?: string[]; hasRating
     const value = splitCsvLine(line, file, n, delimiter)[column]?.trim();
     if (value && !names.includes(value)) names.push(value);
   });
+  if (!sawHeader) throw new DataFormatError(file, 0, 'empty file: expected a header row naming `user` and `item` columns');
   return { names: column < 0 ? undefined : names, hasRating };
 }
 
@@ -104,6 +163,7 @@ export async function importGeneric(files: GenericFiles, options: ImporterOption
         if (n === 1) {
           delimiter = delimiterOf(files.items!, line);
           const header = splitCsvLine(line, file, n, delimiter);
+          checkHeader(header, ['item', 'title', 'features', 'year'], file, n);
           cols = {
             item: columnIndex(header, 'item'),
             title: columnIndex(header, 'title'),
@@ -184,6 +244,10 @@ export async function importGeneric(files: GenericFiles, options: ImporterOption
     )) - 1,
   );
   const dataset = builder.build();
+  if (dataset.summary.events === 0) {
+    const dropped = Object.entries(dataset.summary.dropped).map(([k, v]) => `${k}: ${v}`);
+    throw new DataFormatError(file, 0, `no events (a header but no usable rows${dropped.length ? `; dropped ${dropped.join(', ')}` : ''})`);
+  }
   if (cols.time < 0) dataset.hasTimestamps = false;
 
   if (files.vectors) await attachVectors(dataset, files.vectors);

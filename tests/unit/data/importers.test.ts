@@ -211,7 +211,7 @@ describe('generic CSV/TSV', () => {
     await expect(loadDataset(noItem)).rejects.toThrow('noitem.csv:1: header must name `user` and `item` columns');
     const badTime = join(tmp, 'badtime.csv');
     writeFileSync(badTime, 'user,item,timestamp\nu,a,1\nu,b,yesterday\n');
-    await expect(loadDataset(badTime)).rejects.toThrow('badtime.csv:3: timestamp "yesterday" is neither unix seconds nor an ISO date');
+    await expect(loadDataset(badTime)).rejects.toThrow('badtime.csv:3: timestamp "yesterday" is neither unix seconds/milliseconds nor an ISO-8601 date');
     const vectors = join(tmp, 'vectors.csv');
     writeFileSync(vectors, 'item,v1\ni1,1\n');
     await expect(
