@@ -9,6 +9,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defineConfig } from 'vite';
+import { offlinePrecache } from './src/offline/vite-plugin.ts';
 
 const root = import.meta.dirname;
 
@@ -31,6 +32,8 @@ export default defineConfig(({ mode }) => {
   return {
     root,
     publicDir: 'public',
+    // The demo's service worker (dist/sw.js): a second visit works offline (docs/demo.md).
+    plugins: [offlinePrecache()],
     build: {
       outDir: isTest ? 'dist-test' : 'dist',
       emptyOutDir: true,
