@@ -7,7 +7,10 @@
 /** One movie card. */
 export interface DemoItem {
   id: string;
+  /** The title as people write it ("The Matrix"; see titles.ts). */
   title: string;
+  /** The catalog's own title ("Matrix, The (1999)"), also searched. */
+  rawTitle: string;
   year?: number;
   genres: string[];
   /** Semantic ID codes, drawn as the card's swatch. */
@@ -46,12 +49,18 @@ export interface DemoRecommendation {
   closestHistory: { itemId: string; similarity: number }[];
 }
 
-/** Engine facts shown in the header. */
+/** Engine facts shown in the header (in words, see status-text.ts) and its technical detail. */
 export interface DemoStatus {
-  backend: string;
+  backend: 'webgpu' | 'wasm' | 'webgl' | 'cpu';
+  /** What the settings asked for. */
+  requestedBackend: 'auto' | 'webgpu' | 'wasm' | 'webgl' | 'cpu';
   adapter?: string;
-  /** Set when the preferred backend (WebGPU) was not used, with the reason. */
-  fallbackReason?: string;
+  /** True when the WebGPU adapter is a software one (SwiftShader): it works, slowly. */
+  softwareAdapter: boolean;
+  /** Set when the engine runs on another backend than the first one tried: its code and reason. */
+  fallback?: { code: string; reason: string };
+  /** Where the model came from on this load: downloaded, or the copy stored in this browser. */
+  modelSource: 'network' | 'storage';
   modelVersion: string;
   itemCount: number;
 }
@@ -73,11 +82,17 @@ export interface DemoEngine {
   readonly sidAvailable: boolean;
   readonly attribution: string;
   status(): Promise<DemoStatus>;
+  /** The history, one event per film (the latest rating wins), oldest first. */
   history(): Promise<DemoEvent[]>;
-  record(itemId: string, outcome: string): Promise<void>;
-  /** Replaces the whole history (used to remove one event). */
-  replaceHistory(events: DemoEvent[]): Promise<void>;
+  /** Rates a film; a film already rated gets the new outcome instead (one outcome per film). */
+  rate(itemId: string, outcome: string): Promise<void>;
+  /** Removes a film's rating. */
+  unrate(itemId: string): Promise<void>;
+  /** Removes every rating. */
+  clearHistory(): Promise<void>;
   recommend(request: DemoRecommendRequest): Promise<{ items: DemoRecommendation[]; millis: number }>;
   /** Deletes the model, the catalog and the history from this browser. */
   deleteEverything(): Promise<void>;
+  /** Ends the engine (before starting another one, e.g. on another backend). */
+  dispose(): Promise<void>;
 }
