@@ -250,17 +250,18 @@ function deletedView(): void {
 let run = 0;
 async function start(): Promise<void> {
   const mine = ++run;
+  // The old screen goes at once (its engine is about to be disposed), then the old engine.
   mounted = undefined;
   skipLinks.hidden = true;
+  setState('loading');
+  engineStatus.textContent = 'Starting…';
+  showOffline();
+  const onProgress = loadingView();
   if (engine) {
     const previous = engine;
     engine = undefined;
     await previous.dispose().catch(() => undefined);
   }
-  setState('loading');
-  engineStatus.textContent = 'Starting…';
-  showOffline();
-  const onProgress = loadingView();
   try {
     const connected = await connectDemo({ modelUrl, backend: backendSelect.value as BackendPreference, onProgress });
     if (mine !== run) {
@@ -269,7 +270,9 @@ async function start(): Promise<void> {
     }
     engine = connected;
     footer.textContent = connected.attribution;
-    mounted = await mountDemo(content, connected, { showStatus, announce, deleted: deletedView });
+    const app = await mountDemo(content, connected, { showStatus, announce, deleted: deletedView });
+    if (mine !== run) return; // a newer start (e.g. another backend) took over meanwhile
+    mounted = app;
     skipLinks.hidden = false;
     setState('ready');
   } catch (error) {
