@@ -9,11 +9,13 @@ import { Decoder, parameterShapes, validateDecoderConfig, type DecoderConfig, ty
 import {
   MANIFEST_FORMAT,
   MANIFEST_FORMAT_VERSION,
+  modelVersionOf,
   type ArtifactFileEntry,
   type ArtifactRole,
   type ModelManifest,
 } from './manifest.ts';
-import { packTensors, readTensorValues, sha256Hex, unpackTensors, type HostTensor } from './weights-io.ts';
+import { sha256Hex } from '../util/sha256.ts';
+import { packTensors, readTensorValues, unpackTensors, type HostTensor } from './weights-io.ts';
 import { deserializeSidArtifacts } from '../sid/sid-table.ts';
 import { PrefixMem, type PrefixMemConfig } from './prefixmem.ts';
 import { PrefixMemItemEncoder } from './prefixmem-items.ts';
@@ -78,7 +80,7 @@ export async function buildArtifacts(input: ExportInput): Promise<Map<string, Ui
   const manifest: ModelManifest = {
     format: MANIFEST_FORMAT,
     formatVersion: MANIFEST_FORMAT_VERSION,
-    modelVersion: (await sha256Hex(weights.bytes)).slice(0, 16),
+    modelVersion: await modelVersionOf(entries),
     createdAt: input.createdAt ?? new Date().toISOString(),
     dataset: input.dataset,
     outcomes: input.outcomes,
@@ -113,18 +115,6 @@ export function decoderSection(manifest: ModelManifest): DecoderModelSection {
   return model;
 }
 
-/** Checks every file's byte size and sha256 against the manifest (async: Web Crypto). */
-export async function verifyArtifactFiles(manifest: ModelManifest, files: Map<ArtifactRole, ArrayBuffer>): Promise<void> {
-  for (const entry of manifest.files) {
-    const bytes = files.get(entry.role);
-    if (!bytes) continue;
-    if (bytes.byteLength !== entry.bytes)
-      throw new Error(`${entry.path}: ${bytes.byteLength} bytes, manifest says ${entry.bytes}`);
-    const sha = await sha256Hex(bytes);
-    if (sha !== entry.sha256) throw new Error(`${entry.path}: sha256 ${sha} does not match the manifest`);
-  }
-}
-
 /** Throws when a value is NaN or infinite (such a model would return nothing, silently; the engine reports ModelFormatError). */
 function assertFinite(name: string, values: Float32Array): void {
   for (let i = 0; i < values.length; i++)
@@ -142,7 +132,7 @@ export interface LoadedDecoder {
 
 /**
  * Rebuilds the decoder from the manifest and its files (role -> bytes). Sizes are checked here;
- * checksums by `verifyArtifactFiles` (async) where the bytes came over a network.
+ * checksums by `verifyFiles` (src/model/manifest.ts, async) where the bytes came from outside.
  */
 export function loadDecoder(
   manifest: ModelManifest,

@@ -70,10 +70,3 @@ export function unpackTensors(entries: TensorEntry[], buffer: ArrayBuffer): Map<
   }
   return out;
 }
-
-/** Lower-case hex sha256 (Web Crypto: the same in Node 20+ and browsers). */
-export async function sha256Hex(bytes: Uint8Array | ArrayBuffer): Promise<string> {
-  const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
-  const digest = await globalThis.crypto.subtle.digest('SHA-256', view as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
-}

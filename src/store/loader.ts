@@ -6,7 +6,8 @@
  * any failure (bad hash, cut-off download, quota, abort) leaves the previous version active and the
  * history untouched; a model the browser evicted is downloaded again.
  */
-import { ModelFormatError, NetworkError, PocketrecError, toPocketrecError } from '../errors/errors.ts';
+import { NetworkError, PocketrecError, toPocketrecError } from '../errors/errors.ts';
+import { decodeCatalog } from '../model/catalog-file.ts';
 import type { ArtifactRole, ModelManifest } from '../model/manifest.ts';
 import { downloadModel, fetchManifest, type FetchLike } from './download.ts';
 import type { ModelStore } from './model-store.ts';
@@ -50,9 +51,9 @@ export interface LoadModelOptions<P> {
 }
 
 /**
- * Reads raw item ids (and titles) from the `catalog` file. Accepted shapes: `{ ids: string[],
- * titles?: string[] }`, `{ items: { id, title? }[] }` or a bare `string[]`. Without a catalog file the
- * ids are the row numbers as strings.
+ * Raw item ids (and titles) from the `catalog` file (`decodeCatalog`, src/model/catalog-file.ts).
+ * Without a catalog file the ids are the row numbers as strings. Throws `ModelFormatError` for a
+ * catalog that is not what the exporter writes or does not match `itemCount`.
  */
 export function parseCatalog(
   manifest: ModelManifest,
@@ -60,46 +61,8 @@ export function parseCatalog(
 ): Omit<StoredCatalog, 'namespace' | 'modelVersion'> {
   const buffer = files.get('catalog');
   if (!buffer) return { itemIds: Array.from({ length: manifest.itemCount }, (_, i) => String(i)) };
-  let json: unknown;
-  try {
-    json = JSON.parse(new TextDecoder().decode(buffer));
-  } catch (error) {
-    throw new ModelFormatError(
-      "The model's catalog file is not valid JSON; re-export the model.",
-      { role: 'catalog' },
-      { cause: error },
-    );
-  }
-  let itemIds: string[] | undefined;
-  let titles: (string | null)[] | undefined;
-  if (Array.isArray(json)) {
-    itemIds = json.map(String);
-  } else if (typeof json === 'object' && json !== null) {
-    const o = json as { ids?: unknown; titles?: unknown; items?: unknown };
-    if (Array.isArray(o.ids)) {
-      itemIds = o.ids.map(String);
-      if (Array.isArray(o.titles)) titles = o.titles.map((t) => (t === null || t === undefined ? null : String(t)));
-    } else if (Array.isArray(o.items)) {
-      const items = o.items as { id?: unknown; title?: unknown }[];
-      itemIds = items.map((it) => String(it.id));
-      titles = items.map((it) => (typeof it.title === 'string' ? it.title : null));
-    }
-  }
-  if (!itemIds)
-    throw new ModelFormatError("The model's catalog file has no item ids (expected `ids`, `items` or an array).", {
-      role: 'catalog',
-    });
-  if (itemIds.length !== manifest.itemCount) {
-    throw new ModelFormatError(
-      `The catalog lists ${itemIds.length} items but the manifest says itemCount ${manifest.itemCount}; re-export the model.`,
-      {
-        role: 'catalog',
-        catalogItems: itemIds.length,
-        itemCount: manifest.itemCount,
-      },
-    );
-  }
-  return titles ? { itemIds, titles } : { itemIds };
+  const { ids, titles } = decodeCatalog(buffer, manifest.itemCount);
+  return titles ? { itemIds: ids, titles } : { itemIds: ids };
 }
 
 /** Loads the model of `options.store.namespace` (see the module comment for the guarantees). */

@@ -4,24 +4,29 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { loadDecoder, verifyArtifactFiles, type LoadedDecoder } from '../model/artifacts.ts';
-import type { ArtifactRole, ModelManifest } from '../model/manifest.ts';
+import { loadDecoder, type LoadedDecoder } from '../model/artifacts.ts';
+import { parseManifest, verifyFiles, type ArtifactRole, type ModelManifest } from '../model/manifest.ts';
 import { setupTrainingBackend } from './backend.ts';
 
-/** Reads manifest.json (path to it or to its folder) and every file it lists, checking sha256. */
+/**
+ * Reads manifest.json (path to it or to its folder), validates it (src/model/manifest.ts: the same
+ * checks as the browser loader) and reads every file it lists, checking sizes and sha256.
+ */
 export async function readArtifacts(
   path: string,
 ): Promise<{ manifest: ModelManifest; files: Map<ArtifactRole, ArrayBuffer>; dir: string }> {
   const manifestPath = existsSync(path) && statSync(path).isDirectory() ? join(path, 'manifest.json') : path;
   if (!existsSync(manifestPath)) throw new Error(`no model manifest at ${manifestPath}`);
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as ModelManifest;
+  const manifest = parseManifest(readFileSync(manifestPath, 'utf8'), manifestPath);
   const dir = dirname(manifestPath);
   const files = new Map<ArtifactRole, ArrayBuffer>();
   for (const f of manifest.files) {
-    const bytes = readFileSync(join(dir, f.path));
+    const filePath = join(dir, f.path);
+    if (!existsSync(filePath)) throw new Error(`${filePath} (${f.role}) is listed in ${manifestPath} but does not exist`);
+    const bytes = readFileSync(filePath);
     files.set(f.role, bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
   }
-  await verifyArtifactFiles(manifest, files);
+  await verifyFiles(manifest, files, (entry) => join(dir, entry.path));
   return { manifest, files, dir };
 }
 

@@ -11,6 +11,7 @@ import { leaveOneOutSplit } from '../../data/splits.ts';
 import type { Dataset } from '../../data/types.ts';
 import { evaluate } from '../../eval/evaluate.ts';
 import { buildArtifacts } from '../../model/artifacts.ts';
+import { encodeCatalog } from '../../model/catalog-file.ts';
 import { defaultDecoderConfig, MULTI_TOKEN_HORIZONS, validateDecoderConfig, type DecoderConfig } from '../../model/decoder.ts';
 import { DecoderRecommender, outcomeFrequencies } from '../../eval/decoder-recommender.ts';
 import { PrefixMem } from '../../model/prefixmem.ts';
@@ -114,18 +115,16 @@ export function catalogJson(dataset: Dataset): Uint8Array {
         return k;
       }),
   );
-  return new TextEncoder().encode(
-    JSON.stringify({
-      dataset: dataset.name,
-      outcomes: dataset.outcomes,
-      ids: c.ids,
-      titles: c.ids.map((id, i) => c.titles?.[i] ?? id),
-      years: c.ids.map((_, i) => (c.years && Number.isFinite(c.years[i]) ? c.years[i] : null)),
-      genreNames,
-      genres,
-      popularity: itemPopularity(dataset),
-    }),
-  );
+  return encodeCatalog({
+    dataset: dataset.name,
+    outcomes: dataset.outcomes,
+    ids: c.ids,
+    titles: c.ids.map((id, i) => c.titles?.[i] ?? id),
+    years: c.ids.map((_, i) => (c.years && Number.isFinite(c.years[i]) ? c.years[i]! : null)),
+    genreNames,
+    genres,
+    popularity: itemPopularity(dataset),
+  });
 }
 
 /** Events per item over every user's sequence. */

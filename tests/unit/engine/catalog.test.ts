@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { catalogContent } from '../../../src/engine/catalog.ts';
+import { ModelFormatError } from '../../../src/errors/errors.ts';
 
 const bytes = (value: unknown): ArrayBuffer => new TextEncoder().encode(JSON.stringify(value)).buffer as ArrayBuffer;
 
@@ -20,16 +21,17 @@ describe('catalogContent', () => {
     ]);
   });
 
-  it('reads the row-wise shape and tolerates missing fields', () => {
-    const file = bytes({ items: [{ id: 'a', title: 'A', year: 2001, genres: ['x'] }, { id: 'b' }] });
+  it('leaves absent columns undefined (a catalog with ids and titles only)', () => {
+    const file = bytes({ ids: ['a', 'b'], titles: ['A', null] });
     expect(catalogContent(file, 2)).toEqual([
-      { title: 'A', year: 2001, genres: ['x'], popularity: undefined },
+      { title: 'A', year: undefined, genres: undefined, popularity: undefined },
       { title: undefined, year: undefined, genres: undefined, popularity: undefined },
     ]);
   });
 
-  it('returns undefined without a file or with ids only as a bare array', () => {
+  it('returns undefined without a file and refuses shapes the exporter never writes', () => {
     expect(catalogContent(undefined, 3)).toBeUndefined();
-    expect(catalogContent(bytes(['1', '2']), 2)).toBeUndefined();
+    expect(() => catalogContent(bytes(['1', '2']), 2)).toThrow(ModelFormatError);
+    expect(() => catalogContent(bytes({ items: [{ id: 'a' }, { id: 'b' }] }), 2)).toThrow(/no `ids` column/);
   });
 });

@@ -6,7 +6,7 @@ import { Engine } from '../../../src/engine/engine.ts';
 import { ModelFormatError } from '../../../src/errors/errors.ts';
 import type { ModelManifest } from '../../../src/model/manifest.ts';
 import { DecoderRuntime } from '../../../src/model/runtime.ts';
-import { sha256Hex } from '../../../src/model/weights-io.ts';
+import { sha256Hex } from '../../../src/util/sha256.ts';
 import { memoryFetch } from '../../fixtures/engine/synthetic-model.ts';
 import { tinyModel } from '../../fixtures/engine/tiny-model.ts';
 
