@@ -17,7 +17,7 @@ export type OrderRule = 'rank' | 'time' | 'file';
  * Which rows count as duplicates (dropped, counted in `summary.dropped`):
  * - `user-item`: a second event for the same (user, item) (explicit ratings: one rating per pair; the first
  *   row in the file wins);
- * - `exact`: a row identical in (user, item, timestamp, outcome) to an earlier one;
+ * - `exact`: a row identical in (user, item, timestamp, rank, outcome) to an earlier one;
  * - `none`: nothing is a duplicate (re-consumption in order-only logs is real signal).
  */
 export type DedupeRule = 'user-item' | 'exact' | 'none';
@@ -159,7 +159,7 @@ export class DatasetBuilder {
         return false;
       }
     } else if (this.options.dedupe === 'exact') {
-      const key = `${userId}\u0000${itemId}\u0000${time}\u0000${outcome}`;
+      const key = `${userId}\u0000${itemId}\u0000${time}\u0000${rank}\u0000${outcome}`;
       if (this.exactRows.has(key)) {
         this.drop('duplicate row');
         return false;

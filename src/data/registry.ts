@@ -4,14 +4,14 @@
  * option `dataDir` > env `POCKETREC_DATA_DIR` > `<repo root>/../shared/datasets` (found from this module's
  * location, not the working directory). ml-latest-small defaults to the copy shipped in `<repo>/data/`.
  */
-import { existsSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DatasetNotFoundError } from './errors.ts';
+import { DataFormatError, DatasetNotFoundError } from './errors.ts';
 import { importGeneric } from './importers/generic.ts';
 import { importMovieLens100K, importMovieLens1M, importMovieLensLatest } from './importers/movielens.ts';
 import type { ImporterOptions } from './importers/options.ts';
-import { importS3Rec, S3REC_LAYOUTS } from './importers/s3rec.ts';
+import { importS3Rec, S3REC_LAYOUTS, type S3RecLayout } from './importers/s3rec.ts';
 import { importTaobao } from './importers/taobao.ts';
 import { findDataFile } from './io.ts';
 import type { Dataset } from './types.ts';
@@ -32,6 +32,11 @@ export interface LoadDatasetOptions extends ImporterOptions {
   items?: string;
   /** Generic format only: vectors file (`item,v1..vd`). */
   vectors?: string;
+  /**
+   * The dataset's name (manifests, default output folders, per-dataset defaults). Default: the short name,
+   * or for a path the file's name without extensions (`events`), a folder's name, or `<Name>` of `<Name>.txt`.
+   */
+  name?: string;
 }
 
 interface DatasetEntry {
@@ -87,18 +92,77 @@ export function resolveDataDir(dataDir?: string): string {
   return resolve(dataDir ?? process.env.POCKETREC_DATA_DIR ?? DEFAULT_DATA_DIR);
 }
 
-/** Picks a loader for a directory from the files it holds. */
-function layoutOfDirectory(dir: string): DatasetEntry['load'] | undefined {
-  if (findDataFile(dir, 'ratings.csv') && findDataFile(dir, 'movies.csv')) return importMovieLensLatest;
-  if (findDataFile(`${dir}/recon`, 'user_sequences_chrono.txt')) return importMovieLens1M;
-  if (findDataFile(dir, 'u.data')) return importMovieLens100K;
-  if (findDataFile(dir, 'UserBehavior_head.csv') || findDataFile(dir, 'UserBehavior.csv')) return importTaobao;
-  for (const layout of Object.values(S3REC_LAYOUTS)) {
-    if (findDataFile(dir, layout.sequences)) return (d, o) => importS3Rec(d, layout, o);
+type Loader = DatasetEntry['load'];
+
+/** First line of a plain file (up to 4 KiB), or '' when unreadable. */
+function firstLine(path: string): string {
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      const buffer = Buffer.alloc(4096);
+      const n = readSync(fd, buffer, 0, buffer.length, 0);
+      return buffer.subarray(0, n).toString('utf8').split(/\r?\n/)[0] ?? '';
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return '';
   }
-  for (const ext of ['csv', 'tsv']) {
-    const events = findDataFile(dir, `events.${ext}`);
-    if (events) {
+}
+
+/** True when a file's first line looks like S3-Rec (`user item item ...`, space separated); gzipped files are trusted. */
+function looksLikeS3Rec(path: string): boolean {
+  return path.endsWith('.gz') || /^\S+( +\S+)+ *$/.test(firstLine(path));
+}
+
+/** The S3-Rec layout of `<dir>/<stem>.txt`: named after the file, attributes from `<stem>_item2attributes.json`. */
+function s3recLayoutOf(stem: string): S3RecLayout {
+  return { name: stem, sequences: `${stem}.txt`, content: 'item2attributes', attributesFile: `${stem}_item2attributes.json` };
+}
+
+/**
+ * Any folder with one `<Name>.txt` in the S3-Rec format: the one with a `<Name>_item2attributes.json` beside it,
+ * else the only .txt file of the folder.
+ */
+function detectS3Rec(dir: string): Loader | undefined {
+  const stems = readdirSync(dir)
+    .map((f) => /^(.+)\.txt(\.gz)?$/.exec(f)?.[1])
+    .filter((stem): stem is string => stem !== undefined);
+  const unique = [...new Set(stems)];
+  const withAttributes = unique.filter((stem) => findDataFile(dir, `${stem}_item2attributes.json`));
+  const stem = withAttributes.length === 1 ? withAttributes[0] : unique.length === 1 ? unique[0] : undefined;
+  if (stem === undefined || !looksLikeS3Rec(findDataFile(dir, `${stem}.txt`)!)) return undefined;
+  return (d, o) => importS3Rec(d, s3recLayoutOf(stem), o);
+}
+
+/** Every folder layout loadDataset recognises, in the order tried (the "no known layout" error lists them all). */
+const DIRECTORY_LAYOUTS: { describe: string; detect(dir: string): Loader | undefined }[] = [
+  {
+    describe: 'ratings.csv + movies.csv (MovieLens latest)',
+    detect: (dir) => (findDataFile(dir, 'ratings.csv') && findDataFile(dir, 'movies.csv') ? importMovieLensLatest : undefined),
+  },
+  {
+    describe: 'recon/user_sequences_chrono.txt + movies.dat (MovieLens-1M)',
+    detect: (dir) => (findDataFile(`${dir}/recon`, 'user_sequences_chrono.txt') ? importMovieLens1M : undefined),
+  },
+  { describe: 'u.data + u.item (MovieLens-100k)', detect: (dir) => (findDataFile(dir, 'u.data') ? importMovieLens100K : undefined) },
+  {
+    describe: 'UserBehavior.csv or UserBehavior_head.csv (Taobao)',
+    detect: (dir) => (findDataFile(dir, 'UserBehavior_head.csv') || findDataFile(dir, 'UserBehavior.csv') ? importTaobao : undefined),
+  },
+  ...Object.values(S3REC_LAYOUTS).map((layout) => ({
+    describe: `${layout.sequences} (S3-Rec ${layout.name})`,
+    detect: (dir: string): Loader | undefined => (findDataFile(dir, layout.sequences) ? (d, o) => importS3Rec(d, layout, o) : undefined),
+  })),
+  {
+    describe: 'one <Name>.txt of "user item item ..." lines [+ <Name>_item2attributes.json] (S3-Rec format)',
+    detect: detectS3Rec,
+  },
+  ...['csv', 'tsv'].map((ext) => ({
+    describe: `events.${ext} [+ items.${ext}, vectors.${ext}] (generic)`,
+    detect: (dir: string): Loader | undefined => {
+      const events = findDataFile(dir, `events.${ext}`);
+      if (!events) return undefined;
       return (d, o) =>
         importGeneric(
           {
@@ -109,7 +173,15 @@ function layoutOfDirectory(dir: string): DatasetEntry['load'] | undefined {
           },
           o,
         );
-    }
+    },
+  })),
+];
+
+/** Picks a loader for a directory from the files it holds. */
+function layoutOfDirectory(dir: string): Loader | undefined {
+  for (const layout of DIRECTORY_LAYOUTS) {
+    const load = layout.detect(dir);
+    if (load) return load;
   }
   return undefined;
 }
@@ -136,7 +208,7 @@ export async function loadDataset(nameOrPath: string, options: LoadDatasetOption
           `${entry.folder}/ (default ${DEFAULT_DATA_DIR}).`,
       );
     }
-    return entry.load(dir, options);
+    return named(await entry.load(dir, options), options);
   }
 
   const path = resolve(nameOrPath);
@@ -149,10 +221,23 @@ export async function loadDataset(nameOrPath: string, options: LoadDatasetOption
     const load = layoutOfDirectory(path);
     if (!load) {
       throw new DatasetNotFoundError(
-        `${path}: no known layout (expected e.g. events.csv [+ items.csv, vectors.csv], ratings.csv + movies.csv, u.data, ...)`,
+        `${path}: no known layout; tried: ${DIRECTORY_LAYOUTS.map((l) => l.describe).join('; ')}`,
       );
     }
-    return load(path, options);
+    return named(await load(path, options), options);
   }
-  return importGeneric({ events: path, items: options.items, vectors: options.vectors }, options);
+  // A single S3-Rec sequence file (`<Name>.txt` of `user item item ...` lines) imports like its folder.
+  const s3rec = /^(.+)\.txt(\.gz)?$/.exec(basename(path));
+  if (s3rec && looksLikeS3Rec(path)) return named(await importS3Rec(dirname(path), s3recLayoutOf(s3rec[1]!), options), options);
+  return named(await importGeneric({ events: path, items: options.items, vectors: options.vectors }, options), options);
+}
+
+/** Applies `options.name` and refuses a dataset without events (whatever the importer). */
+function named(dataset: Dataset, options: LoadDatasetOptions): Dataset {
+  if (dataset.summary.events === 0) {
+    const file = dataset.summary.files[0]?.path;
+    throw new DataFormatError(file ? basename(file) : dataset.name, 0, 'no events: nothing to import');
+  }
+  if (options.name !== undefined) dataset.name = options.name;
+  return dataset;
 }

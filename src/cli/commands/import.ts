@@ -24,6 +24,11 @@ export const DATASET_OPTIONS: OptionTable = {
   catalog: { type: 'string', value: 'all|rated', help: 'keep catalog items without events (all) or not (rated); per-dataset default' },
   items: { type: 'string', value: '<file>', help: 'generic format: items file (item,title,features,year)' },
   vectors: { type: 'string', value: '<file>', help: 'generic format: item vectors file (item,v1..vd)' },
+  name: {
+    type: 'string',
+    value: '<name>',
+    help: 'name of a dataset given by path (default: the file name without extensions,\nor the folder name); letters, digits, . _ -',
+  },
 };
 
 export const options: OptionTable = {
@@ -57,7 +62,11 @@ export function datasetOptions(
       throw new UsageError(`--rating-rule: ${(error as Error).message}`);
     }
   }
+  const name = args.options.get('name');
+  if (name !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name))
+    throw new UsageError(`--name must be letters, digits, '.', '_' or '-' (it names output folders), got "${name}"`);
   return {
+    ...(name !== undefined ? { name } : {}),
     dataDir: args.options.get('data-dir'),
     ratingRule,
     catalog,

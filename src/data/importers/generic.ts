@@ -2,8 +2,9 @@
  * The generic format for a user's own log (documented with an example in docs/data.md):
  *
  * - events file, CSV or TSV (`.tsv` / tab in the header), header row naming the columns
- *   `user`, `item`, optional `timestamp` (unix seconds or an ISO-8601 date), optional `outcome` (a name such
- *   as click/save/buy) or `rating` (a number mapped by the rating rule). Unknown extra columns are ignored.
+ *   `user`, `item`, optional `timestamp` (unix seconds/milliseconds or an ISO-8601 date), optional `order` (a
+ *   number: the event's position in the user's sequence), optional `outcome` (a name such as click/save/buy)
+ *   or `rating` (a number mapped by the rating rule). Unknown extra columns are ignored.
  * - optional items file, header `item[,title][,features][,year]`; `features` is `|`-separated, tokens without
  *   a `kind:` prefix become `feature:<token>`. When given, it is the catalog: events for other items are dropped.
  * - optional vectors file, header `item,<name>...`, then one row per catalog item with d numbers.
@@ -29,6 +30,7 @@ const ALIASES: Record<string, string[]> = {
   user: ['user', 'user_id', 'userid'],
   item: ['item', 'item_id', 'itemid'],
   timestamp: ['timestamp', 'time', 'ts'],
+  order: ['order', 'seq', 'sequence', 'position'],
   outcome: ['outcome', 'action', 'event', 'behavior'],
   rating: ['rating', 'score'],
   title: ['title', 'name'],
@@ -36,7 +38,7 @@ const ALIASES: Record<string, string[]> = {
   year: ['year'],
 };
 
-const EVENT_COLUMNS = ['user', 'item', 'timestamp', 'outcome', 'rating'];
+const EVENT_COLUMNS = ['user', 'item', 'timestamp', 'order', 'outcome', 'rating'];
 
 function delimiterOf(path: string, header: string): string {
   return /\.tsv(\.gz)?$/i.test(path) || header.includes('\t') ? '\t' : ',';
@@ -112,11 +114,13 @@ export function parseTime(text: string, file: string, n: number): number {
  * First pass over the events file: the outcome vocabulary (first-appearance order) when there is an outcome
  * column, and whether there is a rating column.
  */
-async function scanOutcomes(path: string): Promise<{ names?: string[]; hasRating: boolean }> {
+async function scanOutcomes(path: string): Promise<{ names?: string[]; hasRating: boolean; hasTime: boolean; hasOrder: boolean }> {
   const file = basename(path);
   let delimiter = ',';
   let column = -1;
   let hasRating = false;
+  let hasTime = false;
+  let hasOrder = false;
   const names: string[] = [];
   let sawHeader = false;
   await forEachLine(path, (line, n) => {
@@ -127,6 +131,8 @@ async function scanOutcomes(path: string): Promise<{ names?: string[]; hasRating
       checkHeader(header, EVENT_COLUMNS, file, n);
       column = columnIndex(header, 'outcome');
       hasRating = columnIndex(header, 'rating') >= 0;
+      hasTime = columnIndex(header, 'timestamp') >= 0;
+      hasOrder = columnIndex(header, 'order') >= 0;
       return;
     }
     if (column < 0) return;
@@ -134,7 +140,7 @@ async function scanOutcomes(path: string): Promise<{ names?: string[]; hasRating
     if (value && !names.includes(value)) names.push(value);
   });
   if (!sawHeader) throw new DataFormatError(file, 0, 'empty file: expected a header row naming `user` and `item` columns');
-  return { names: column < 0 ? undefined : names, hasRating };
+  return { names: column < 0 ? undefined : names, hasRating, hasTime, hasOrder };
 }
 
 /** Imports a generic events file (+ optional items and vectors files). */
@@ -147,8 +153,11 @@ export async function importGeneric(files: GenericFiles, options: ImporterOption
   const builder = new DatasetBuilder({
     name,
     outcomes: outcomeNames ?? (scan.hasRating ? rule.outcomes : ['interact']),
-    order: 'time',
-    dedupe: 'exact',
+    // Order: an explicit order column, else timestamps, else file rows. Duplicates: a row repeating what
+    // identifies an event (user, item, timestamp and/or order, outcome) is dropped; without timestamps or
+    // order nothing identifies an event beyond its row, so a repeated (user, item) is re-consumption and kept.
+    order: scan.hasOrder ? 'rank' : scan.hasTime ? 'time' : 'file',
+    dedupe: scan.hasOrder || scan.hasTime ? 'exact' : 'none',
     closedCatalog: files.items !== undefined,
     keepItemsWithoutEvents: true,
   });
@@ -199,7 +208,7 @@ export async function importGeneric(files: GenericFiles, options: ImporterOption
 
   const file = basename(files.events);
   let delimiter = ',';
-  let cols = { user: -1, item: -1, time: -1, outcome: -1, rating: -1, width: 0 };
+  let cols = { user: -1, item: -1, time: -1, order: -1, outcome: -1, rating: -1, width: 0 };
   builder.addFile(
     files.events,
     (await forEachLine(
@@ -212,6 +221,7 @@ export async function importGeneric(files: GenericFiles, options: ImporterOption
             user: columnIndex(header, 'user'),
             item: columnIndex(header, 'item'),
             time: columnIndex(header, 'timestamp'),
+            order: columnIndex(header, 'order'),
             outcome: columnIndex(header, 'outcome'),
             rating: columnIndex(header, 'rating'),
             width: header.length,
@@ -238,7 +248,8 @@ export async function importGeneric(files: GenericFiles, options: ImporterOption
         } else if (cols.rating >= 0) {
           outcome = rule.outcomeOf(parseNumber(fields[cols.rating]!, 'rating', file, n));
         }
-        builder.addEvent(user, item, outcome, time);
+        const rank = cols.order >= 0 ? parseNumber(fields[cols.order]!, 'order', file, n) : 0;
+        builder.addEvent(user, item, outcome, time, rank);
       },
       { onProgress: options.onProgress },
     )) - 1,
