@@ -126,11 +126,40 @@ export async function fitAndEvaluate(
   return evaluate(recommender, cases, { outcomeNames: dataset.outcomes, ...options, itemCount: dataset.catalog.ids.length });
 }
 
+/**
+ * The shortest decimal that reads back as the same float32 (at most 9 significant digits), so distinct scores
+ * stay distinct in the TSV (7 fixed digits merged some) and 0.7f prints as 0.7.
+ */
+export function float32Text(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  for (let p = 1; p < 9; p++) {
+    const text = Number(value.toPrecision(p));
+    if (Math.fround(text) === value) return String(text);
+  }
+  return String(Number(value.toPrecision(9)));
+}
+
+/**
+ * The top list as written to the TSV: `list` (best first, ties by lower index) with the target moved behind
+ * every item tied with it, i.e. to its pessimistic rank `rank` (the metrics' tie rule), or left out when that
+ * rank is past `size`. So the TSV's rank column gives exactly the rank HR/NDCG use.
+ */
+export function tiedTargetLast(list: Int32Array, target: number, rank: number, size: number): Int32Array {
+  const others = list.filter((item) => item !== target);
+  if (rank >= size) return others.slice(0, size);
+  const out = new Int32Array(Math.min(size, others.length + 1));
+  out.set(others.subarray(0, rank));
+  out[rank] = target;
+  out.set(others.subarray(rank, out.length - 1), rank + 1);
+  return out;
+}
+
 /** Evaluates `recommender` on `cases` over the full catalog (see module doc and metrics.ts for the rules). */
 export async function evaluate(recommender: Recommender, cases: EvalCase[], options: EvaluateOptions): Promise<EvalResult> {
   const itemCount = options.itemCount;
   const ks = (options.ks ?? [10, 50]).slice().sort((a, b) => a - b);
-  const listSize = Math.min(itemCount, Math.max(ks[ks.length - 1]!, options.topList?.size ?? 0));
+  // One item more than the top list shows: the list drops the target when its ties push it out.
+  const listSize = Math.min(itemCount, Math.max(ks[ks.length - 1]!, options.topList ? (options.topList.size ?? 100) + 1 : 0));
   const batchSize = Math.max(1, options.batchSize ?? recommender.batchSize ?? 256);
   const outcomeNames = options.outcomeNames ?? [];
   const wantLists = options.lists !== false || options.topList !== undefined;
@@ -184,8 +213,9 @@ export async function evaluate(recommender: Recommender, cases: EvalCase[], opti
           excluded.push(item);
         }
         const target = c.targets.items[0]!;
+        const maskedRank = rankOf(out, target, itemCount, offset, excluded);
         rankUnmasked.add(rankOf(out, target, itemCount, offset));
-        rankMasked.add(rankOf(out, target, itemCount, offset, excluded));
+        rankMasked.add(maskedRank);
 
         if (!wantLists) continue;
         const listUnmasked = topK(out, listSize, itemCount, offset);
@@ -196,11 +226,11 @@ export async function evaluate(recommender: Recommender, cases: EvalCase[], opti
         coverageLists.masked.push(listMasked.slice(0, maxK));
 
         if (topList) {
-          const size = Math.min(topList.size ?? 100, listMasked.length);
+          const listed = tiedTargetLast(listMasked, target, maskedRank, topList.size ?? 100);
           const userId = topList.userIds[c.user]!;
-          for (let r = 0; r < size; r++) {
-            const item = listMasked[r]!;
-            tsv += `${userId}\t${r + 1}\t${topList.itemIds[item]}\t${Number(out[offset + item]!.toPrecision(7))}\n`;
+          for (let r = 0; r < listed.length; r++) {
+            const item = listed[r]!;
+            tsv += `${userId}\t${r + 1}\t${topList.itemIds[item]}\t${float32Text(out[offset + item]!)}\n`;
           }
         }
       }
