@@ -34,6 +34,14 @@ export class DecoderRecommender implements Recommender {
   async scoreBatch(histories: UserHistory[], out: Float32Array): Promise<void> {
     const c = this.decoder.config;
     const I = c.itemCount;
+    // A model of another catalog would copy rows of one width into rows of another (or gather past its table).
+    if (out.length !== histories.length * I)
+      throw new Error(
+        `the model scores ${I} items, but the output holds rows of ${out.length / Math.max(1, histories.length)}: model and dataset do not match`,
+      );
+    for (const h of histories)
+      for (const item of h.items)
+        if (!(item >= 0 && item < I)) throw new Error(`history item ${item} is outside the model's ${I} items: model and dataset do not match`);
     const rows = histories.map((h, i) => (h.items.length > 0 ? i : -1)).filter((i) => i >= 0);
     if (rows.length === 0) return;
     const present = rows.map((i) => histories[i]!);

@@ -6,7 +6,7 @@
  */
 import { CoocRecommender, parseCoocParams } from './baselines/cooc.ts';
 import { PopularRecommender } from './baselines/popular.ts';
-import type { Recommender } from './evaluate.ts';
+import type { FitContext, Recommender } from './evaluate.ts';
 
 /** What a factory receives. */
 export interface RecommenderSpec {
@@ -65,5 +65,23 @@ export async function loadDecoderRecommender(spec: RecommenderSpec): Promise<Rec
     loaded.itemEmbeddings,
     loaded.section.outcomePrior,
   );
-  return Object.assign(rec, { dispose: () => loaded.dispose() });
+  const trainedOn = loaded.manifest.dataset;
+  return Object.assign(rec, {
+    dispose: () => loaded.dispose(),
+    // Nothing to learn; checks first that the model belongs to the dataset (names and item counts).
+    fit: (context: FitContext) => {
+      const items = context.dataset.catalog.ids.length;
+      if (trainedOn.name !== context.dataset.name || loaded.manifest.itemCount !== items)
+        throw new DatasetMismatchError(
+          `model ${path} was trained on dataset "${trainedOn.name}" with ${loaded.manifest.itemCount} items, but ` +
+            `--dataset "${context.dataset.name}" has ${items} items; evaluate it on the dataset it was trained on ` +
+            '(--name sets the name of a dataset given by path)',
+        );
+    },
+  });
+}
+
+/** A trained model evaluated on a dataset it was not trained on (`pocketrec eval` exits 2 with the message). */
+export class DatasetMismatchError extends Error {
+  override name = 'DatasetMismatchError';
 }

@@ -11,7 +11,7 @@ import { futureWindowSplit, leaveOneOutSplit, type Split } from '../../data/spli
 import { REPO_ROOT } from '../../data/registry.ts';
 import { formatCoocParams, tuneCooc, type CoocTuningRow } from '../../eval/baselines/cooc.ts';
 import { evaluate, type EvalResult, type FitContext } from '../../eval/evaluate.ts';
-import { createRecommender } from '../../eval/recommenders.ts';
+import { createRecommender, DatasetMismatchError } from '../../eval/recommenders.ts';
 import { DATASET_OPTIONS, datasetOptions, loadForCli, printReadProgress } from './import.ts';
 
 export const summary = 'Evaluate a model or baseline (full ranking, masked + unmasked), write JSON / top-100 TSV';
@@ -168,7 +168,13 @@ export async function run(args: ParsedArgs): Promise<number> {
     throw new CliError((error as Error).message);
   }
   const fitStart = performance.now();
-  await recommender.fit?.(context);
+  try {
+    await recommender.fit?.(context);
+  } catch (error) {
+    recommender.dispose?.();
+    if (error instanceof DatasetMismatchError) throw new CliError(error.message);
+    throw error;
+  }
   const fitSeconds = (performance.now() - fitStart) / 1000;
 
   const top100 = args.options.get('top100');
