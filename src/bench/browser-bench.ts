@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Engine } from '../engine/engine.ts';
 import type { BackendName, RecordEvent } from '../engine/protocol.ts';
 import { scoreTopK } from '../gpu/score-topk.ts';
-import type { ArtifactRole, ModelManifest } from '../model/manifest.ts';
+import { parseManifest, type ArtifactRole, type ModelManifest } from '../model/manifest.ts';
 import { DecoderRuntime, type HistoryEvent } from '../model/runtime.ts';
 
 /** One benchmark run: a backend and a model. */
@@ -111,7 +111,7 @@ function notePeak(): void {
 
 /** Downloads the model's files for the reference measurements (outside the engine). */
 async function fetchArtifacts(modelUrl: string): Promise<{ manifest: ModelManifest; files: Map<ArtifactRole, ArrayBuffer> }> {
-  const manifest = (await (await fetch(modelUrl)).json()) as ModelManifest;
+  const manifest = parseManifest(await (await fetch(modelUrl)).text(), modelUrl);
   const files = new Map<ArtifactRole, ArrayBuffer>();
   for (const entry of manifest.files) {
     if (entry.role === 'weights' || entry.role === 'item-embeddings') {

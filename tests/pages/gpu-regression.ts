@@ -18,7 +18,8 @@ import type { AdapterReport } from '../../src/engine/protocol.ts';
 import { readSidArtifacts, sidBeamSearch } from '../../src/engine/sid-retrieval.ts';
 import { scoreTopK } from '../../src/gpu/score-topk.ts';
 import { loadDecoder } from '../../src/model/artifacts.ts';
-import type { ArtifactRole, ModelManifest } from '../../src/model/manifest.ts';
+import { decodeCatalog } from '../../src/model/catalog-file.ts';
+import { parseManifest, type ArtifactRole, type ModelManifest } from '../../src/model/manifest.ts';
 import { DEFAULT_PREFIXMEM_CONFIG, PrefixMem, prefixHashConfigOf } from '../../src/model/prefixmem.ts';
 import { DecoderRuntime, type HistoryEvent } from '../../src/model/runtime.ts';
 import { prefixHashIndices } from '../../src/sid/prefix-hash.ts';
@@ -232,7 +233,7 @@ function idOf(index: number): string {
 
 async function fetchModel(url: string): Promise<{ manifestBytes: Uint8Array; files: Map<string, Uint8Array> }> {
   const manifestBytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
-  const manifest = JSON.parse(new TextDecoder().decode(manifestBytes)) as ModelManifest;
+  const manifest = parseManifest(new TextDecoder().decode(manifestBytes), url);
   const files = new Map<string, Uint8Array>();
   for (const entry of manifest.files)
     files.set(entry.path, new Uint8Array(await (await fetch(new URL(entry.path, new URL(url, location.href)))).arrayBuffer()));
@@ -251,14 +252,13 @@ async function run(model: string): Promise<RegressionRun> {
   } else {
     ({ manifestBytes, files: bytesByPath } = await fetchModel(model));
   }
-  const manifest = JSON.parse(new TextDecoder().decode(manifestBytes)) as ModelManifest;
+  const manifest = parseManifest(new TextDecoder().decode(manifestBytes), model);
   const files = new Map<ArtifactRole, ArrayBuffer>(manifest.files.map((f) => [f.role, bytesByPath.get(f.path)!.slice().buffer]));
   const catalogBytes = files.get('catalog');
   catalogIds = undefined;
   catalogSize = manifest.itemCount;
   if (catalogBytes) {
-    const catalog = JSON.parse(new TextDecoder().decode(catalogBytes)) as { items?: { id: string }[]; ids?: string[] };
-    catalogIds = catalog.ids ?? catalog.items?.map((item) => String(item.id));
+    catalogIds = decodeCatalog(catalogBytes, manifest.itemCount).ids;
   }
 
   const outcomes = manifest.outcomes;

@@ -10,6 +10,7 @@ import {
   type ModelManifest,
 } from '../../../src/model/manifest.ts';
 import { sha256Hex } from '../../../src/util/sha256.ts';
+import { buildSyntheticModel } from '../../../src/bench/synthetic-model.ts';
 import { tinyModel } from '../../fixtures/engine/tiny-model.ts';
 
 const BASE = 'https://cdn.test/tiny/';
@@ -34,9 +35,12 @@ function validateEdited(
 }
 
 describe('validateManifest', () => {
-  it('accepts what buildArtifacts exports, unchanged', async () => {
+  it('accepts what buildArtifacts exports, unchanged (the tiny test model and the synthetic bench model)', async () => {
     const { text, manifest } = await tiny();
     expect(parseManifest(text, 'm.json')).toEqual(manifest);
+    const synthetic = await buildSyntheticModel({ itemCount: 50, dim: 8, blocks: 1, maxLen: 8 });
+    const syntheticText = new TextDecoder().decode(synthetic.get('manifest.json'));
+    expect(parseManifest(syntheticText, 'synthetic')).toEqual(JSON.parse(syntheticText));
   });
 
   it('refuses an absurd itemCount before anything is downloaded: sizes must match the config', async () => {
