@@ -11,7 +11,7 @@ import { loadModel, type LoadedModel } from '../store/loader.ts';
 import type { ModelStore } from '../store/model-store.ts';
 import { catalogContent } from './catalog.ts';
 import type { CatalogItem, LoadProgress } from './protocol.ts';
-import { planQueries, scoreTopK } from './retrieval.ts';
+import { planQueries, retrieveTopK } from './retrieval.ts';
 import type { RecommenderRuntime, RuntimeEvent, RuntimeFactory } from './runtime-port.ts';
 import { readSidArtifacts } from './sid-retrieval.ts';
 
@@ -138,7 +138,7 @@ export async function warmUp(model: ActiveModel): Promise<void> {
       plan.map(({ outcome, horizon }) => ({ outcome, horizon })),
     );
     try {
-      await scoreTopK(queries, runtime.itemEmbeddings, mask, k);
+      await retrieveTopK(queries, runtime.itemEmbeddings, mask, k);
     } finally {
       queries.dispose();
     }

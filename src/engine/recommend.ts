@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../errors/errors.ts';
 import { unknownItemsError, type ActiveModel } from './active-model.ts';
 import type { RecommendRequest, RecommendResult, Recommendation } from './protocol.ts';
-import { buildMask, closestHistory, mergeCandidates, planQueries, scoreTopK } from './retrieval.ts';
+import { buildMask, closestHistory, mergeCandidates, planQueries, retrieveTopK } from './retrieval.ts';
 import type { UserSession } from './session.ts';
 import { sidBeamSearch } from './sid-retrieval.ts';
 
@@ -99,7 +99,7 @@ export async function recommend(
   try {
     if (mode === 'embedding') {
       const width = Math.min(k, runtime.itemCount);
-      const top = await scoreTopK(queries, runtime.itemEmbeddings, mask, width);
+      const top = await retrieveTopK(queries, runtime.itemEmbeddings, mask, width);
       ranked = { ...top, width };
       kernel = top.path;
     } else {

@@ -183,9 +183,10 @@ export function buildMask(
 /**
  * The batched pass: scores[Q,N] = queries[Q,d] @ items[N,d]ᵀ + mask[N], then top-`width` per row —
  * one fused WGSL dispatch chain on WebGPU (src/gpu/score-topk.ts), matMul + topk elsewhere.
- * Returns the read-back values and indices (row-major [Q, width]); no tensors outlive the call.
+ * Returns the read-back values and indices (row-major [Q, width]); no tensors outlive the call. The
+ * engine's read-back wrapper of src/gpu's `scoreTopK` (which returns tensors).
  */
-export async function scoreTopK(
+export async function retrieveTopK(
   queries: tf.Tensor2D,
   items: tf.Tensor2D,
   mask: tf.Tensor1D | undefined,

@@ -1,5 +1,5 @@
 /**
- * The decoder as a `Recommender` for the evaluation harness (src/eval): scores the full catalog for a
+ * The decoder as an `EvalRecommender` for the evaluation harness (src/eval): scores the full catalog for a
  * batch of histories by cosine between the decoder's query and every item's retrieval embedding.
  *
  * Which query: when the harness asks for an outcome (matched / fixed conditioning) the query of that
@@ -8,12 +8,12 @@
  * the training outcome frequencies. Browser-safe (no fs): Node loading lives in src/train/load-model.ts.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Recommender, UserHistory } from './evaluate.ts';
+import type { EvalRecommender, UserHistory } from './evaluate.ts';
 import type { Decoder } from '../model/decoder.ts';
 import { packHistories } from '../model/tokens.ts';
 
 /** Scores items with a decoder (trained in this process or loaded from artifacts). */
-export class DecoderRecommender implements Recommender {
+export class DecoderRecommender implements EvalRecommender {
   readonly batchSize: number;
 
   /**

@@ -1,5 +1,5 @@
 /**
- * The evaluation loop every quality number in the project goes through: a Recommender scores the FULL catalog
+ * The evaluation loop every quality number in the project goes through: an EvalRecommender scores the FULL catalog
  * for a batch of histories, and the loop turns the score rows into ranks and top-k lists (src/eval/metrics.ts),
  * masked and unmasked, with progress reporting and an optional top-100 TSV for independent re-computation.
  */
@@ -30,7 +30,7 @@ export interface FitContext {
 }
 
 /** A model or baseline the harness can evaluate. */
-export interface Recommender {
+export interface EvalRecommender {
   /** Short name for tables and result files. */
   readonly name: string;
   /** Learns from the training split (optional: pre-trained models skip it). */
@@ -116,7 +116,7 @@ function requestedOutcome(
  * validation) cases over the dataset's whole catalog, with the dataset's outcome names.
  */
 export async function fitAndEvaluate(
-  recommender: Recommender,
+  recommender: EvalRecommender,
   dataset: Dataset,
   split: { train: UserSequence[]; validation: EvalCase[]; test: EvalCase[] },
   options: Omit<EvaluateOptions, 'itemCount'> & { part?: 'test' | 'validation' } = {},
@@ -155,7 +155,7 @@ export function tiedTargetLast(list: Int32Array, target: number, rank: number, s
 }
 
 /** Evaluates `recommender` on `cases` over the full catalog (see module doc and metrics.ts for the rules). */
-export async function evaluate(recommender: Recommender, cases: EvalCase[], options: EvaluateOptions): Promise<EvalResult> {
+export async function evaluate(recommender: EvalRecommender, cases: EvalCase[], options: EvaluateOptions): Promise<EvalResult> {
   const itemCount = options.itemCount;
   const ks = (options.ks ?? [10, 50]).slice().sort((a, b) => a - b);
   // One item more than the top list shows: the list drops the target when its ties push it out.

@@ -1,12 +1,12 @@
 /**
- * `--model` values -> Recommender factories, so `pocketrec eval` can evaluate anything through one harness.
+ * `--model` values -> EvalRecommender factories, so `pocketrec eval` can evaluate anything through one harness.
  *
  * Two tables: exact names (baselines) and prefixes / path patterns for model artifacts. To plug in a model,
  * add ONE line to the right table; the factory gets the spec string and the parsed `--params`.
  */
 import { CoocRecommender, parseCoocParams } from './baselines/cooc.ts';
 import { PopularRecommender } from './baselines/popular.ts';
-import type { FitContext, Recommender } from './evaluate.ts';
+import type { EvalRecommender, FitContext } from './evaluate.ts';
 
 /** What a factory receives. */
 export interface RecommenderSpec {
@@ -16,7 +16,7 @@ export interface RecommenderSpec {
   params?: string;
 }
 
-export type RecommenderFactory = (spec: RecommenderSpec) => Promise<Recommender> | Recommender;
+export type RecommenderFactory = (spec: RecommenderSpec) => Promise<EvalRecommender> | EvalRecommender;
 
 /** Exact `--model` names. */
 export const NAMED_RECOMMENDERS: Record<string, RecommenderFactory> = {
@@ -39,7 +39,7 @@ export const PATTERN_RECOMMENDERS: { test: (model: string) => boolean; create: R
 ];
 
 /** Builds the recommender a `--model` value names; throws listing the accepted values otherwise. */
-export async function createRecommender(spec: RecommenderSpec): Promise<Recommender> {
+export async function createEvalRecommender(spec: RecommenderSpec): Promise<EvalRecommender> {
   const named = NAMED_RECOMMENDERS[spec.model];
   if (named) return named(spec);
   const pattern = PATTERN_RECOMMENDERS.find((p) => p.test(spec.model));
@@ -49,10 +49,10 @@ export async function createRecommender(spec: RecommenderSpec): Promise<Recommen
 }
 
 /**
- * `--model path/to/manifest.json` (or its folder, or `decoder:<dir>`) -> the decoder as a Recommender.
+ * `--model path/to/manifest.json` (or its folder, or `decoder:<dir>`) -> the decoder as an EvalRecommender.
  * Imports the loader lazily so `pocketrec eval --model popular` never loads TF.js.
  */
-export async function loadDecoderRecommender(spec: RecommenderSpec): Promise<Recommender> {
+export async function loadDecoderRecommender(spec: RecommenderSpec): Promise<EvalRecommender> {
   const [{ loadDecoderFromDisk }, { DecoderRecommender }] = await Promise.all([
     import('../train/load-model.ts'),
     import('./decoder-recommender.ts'),

@@ -11,7 +11,7 @@ import { futureWindowSplit, leaveOneOutSplit, type Split } from '../../data/spli
 import { REPO_ROOT } from '../../data/registry.ts';
 import { formatCoocParams, tuneCooc, type CoocTuningRow } from '../../eval/baselines/cooc.ts';
 import { evaluate, type EvalResult, type FitContext } from '../../eval/evaluate.ts';
-import { createRecommender, DatasetMismatchError } from '../../eval/recommenders.ts';
+import { createEvalRecommender, DatasetMismatchError } from '../../eval/recommenders.ts';
 import { DATASET_OPTIONS, datasetOptions, loadForCli, printReadProgress } from './import.ts';
 
 export const summary = 'Evaluate a model or baseline (full ranking, masked + unmasked), write JSON / top-100 TSV';
@@ -163,7 +163,7 @@ export async function run(args: ParsedArgs): Promise<number> {
 
   let recommender;
   try {
-    recommender = await createRecommender({ model: modelSpec, params });
+    recommender = await createEvalRecommender({ model: modelSpec, params });
   } catch (error) {
     throw new CliError((error as Error).message);
   }

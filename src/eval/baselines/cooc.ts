@@ -12,7 +12,7 @@
  * any similarity are ordered by popularity instead of tying.
  */
 import type { EvalCase } from '../../data/splits.ts';
-import { evaluate, type FitContext, type Recommender, type UserHistory } from '../evaluate.ts';
+import { evaluate, type FitContext, type EvalRecommender, type UserHistory } from '../evaluate.ts';
 
 export interface CoocParams {
   /** Co-occurrence window in positions; 0 = whole user (default 0). */
@@ -60,7 +60,7 @@ interface NeighborTable {
   sim: Float32Array;
 }
 
-export class CoocRecommender implements Recommender {
+export class CoocRecommender implements EvalRecommender {
   readonly name = 'cooc';
   params: CoocParams;
   private table: NeighborTable | undefined;

@@ -2,9 +2,9 @@
  * Most-popular baseline: every user gets the same scores, the number of training events per item
  * (repeats count; validation/test targets do not). The floor any learned model must clear.
  */
-import type { FitContext, Recommender, UserHistory } from '../evaluate.ts';
+import type { FitContext, EvalRecommender, UserHistory } from '../evaluate.ts';
 
-export class PopularRecommender implements Recommender {
+export class PopularRecommender implements EvalRecommender {
   readonly name = 'popular';
   private counts = new Float32Array(0);
 

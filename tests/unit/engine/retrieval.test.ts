@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../../src/errors/errors.ts';
-import { MASKED_SCORE, apportion, buildMask, mergeCandidates, planQueries, scoreTopK } from '../../../src/engine/retrieval.ts';
+import { MASKED_SCORE, apportion, buildMask, mergeCandidates, planQueries, retrieveTopK } from '../../../src/engine/retrieval.ts';
 import { sidBeamSearch, subtreeLogMass } from '../../../src/engine/sid-retrieval.ts';
 import { buildSidTable } from '../../../src/sid/sid-table.ts';
 import { buildTrie } from '../../../src/sid/trie.ts';
@@ -85,7 +85,7 @@ describe('scoring', () => {
     ]);
     const mask = tf.tensor1d(buildMask(4, [2], undefined, undefined)); // item 2 seen
     const before = tf.memory().numTensors;
-    const { indices, scores } = await scoreTopK(queries, items, mask, 2);
+    const { indices, scores } = await retrieveTopK(queries, items, mask, 2);
     expect(tf.memory().numTensors).toBe(before);
     // query 0 scores: [1, .5, 1.5(masked), -1] ; query 1: [0, 2, 2(masked), 0]
     expect(Array.from(indices)).toEqual([0, 1, 1, 0]);

@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { EvalCase } from '../../../src/data/splits.ts';
-import { evaluate, fitAndEvaluate, type Recommender, type UserHistory } from '../../../src/eval/evaluate.ts';
+import { evaluate, fitAndEvaluate, type EvalRecommender, type UserHistory } from '../../../src/eval/evaluate.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'pocketrec-eval-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** Scores item i as `weights[i]` for everyone; records the batches it saw. */
-class FixedScores implements Recommender {
+class FixedScores implements EvalRecommender {
   readonly name = 'fixed';
   batches: number[] = [];
   seenOutcomes: (number | undefined)[] = [];
@@ -95,7 +95,7 @@ describe('evaluate', () => {
 
   it('fitAndEvaluate fits on the training part and scores the chosen part', async () => {
     const fitted: number[] = [];
-    const model: Recommender = {
+    const model: EvalRecommender = {
       name: 'spy',
       fit: (context) => void fitted.push(context.train.length),
       scoreBatch: async (histories, out) => {
@@ -142,7 +142,7 @@ describe('evaluate', () => {
 
   it('leaves no partial file when the recommender fails', async () => {
     const path = join(tmp, 'failed.tsv');
-    const broken: Recommender = {
+    const broken: EvalRecommender = {
       name: 'broken',
       scoreBatch: async () => {
         throw new Error('boom');

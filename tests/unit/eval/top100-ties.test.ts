@@ -8,14 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { EvalCase } from '../../../src/data/splits.ts';
-import { evaluate, type Recommender } from '../../../src/eval/evaluate.ts';
+import { evaluate, type EvalRecommender } from '../../../src/eval/evaluate.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'pocketrec-ties-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const I = 150;
 /** Scores with heavy ties: score = -floor(item / 7) + a per-user shift for a few items, in float32 steps. */
-const tied: Recommender = {
+const tied: EvalRecommender = {
   name: 'tied',
   async scoreBatch(histories, out) {
     histories.forEach((h, b) => {
