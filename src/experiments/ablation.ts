@@ -16,16 +16,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { leaveOneOutSplit } from '../data/splits.ts';
 import type { Dataset } from '../data/types.ts';
+import { prefixMemConfigFor } from '../model/prefixmem.ts';
 import { pretrainPrefixMem } from './pretrain.ts';
 import { SeededRng } from '../util/rng.ts';
-import {
-  ExampleSampler,
-  SidPredictor,
-  prefixMemConfigFor,
-  trainSidPredictor,
-  type SidExample,
-  type SidTaskConfig,
-} from './sid-task.ts';
+import { ExampleSampler, SidPredictor, trainSidPredictor, type SidExample, type SidTaskConfig } from './sid-task.ts';
 import type { SidTable } from '../sid/sid-table.ts';
 import type { SidTrie } from '../sid/trie.ts';
 
@@ -71,17 +65,16 @@ export function runSidAblation(
   const cases = split.test.filter((c) => c.history.items.length > 0);
   const chosen = cases.length <= config.evalUsers ? cases : sample(cases, config.evalUsers, rng);
   const examples: SidExample[] = chosen.map((c) => ({ history: c.history.items, target: c.targets.items[0]! }));
-  const variants: { name: string; usePrefixMem: boolean; pretrain: boolean; context: 'last' | 'sum' }[] = [
-    { name: 'plain', usePrefixMem: false, pretrain: false, context: 'last' },
-    { name: 'plain-sum', usePrefixMem: false, pretrain: false, context: 'sum' },
-    { name: 'prefixmem', usePrefixMem: true, pretrain: false, context: 'last' },
+  const variants: { name: string; useMemory: boolean; pretrain: boolean; context: 'last' | 'sum' }[] = [
+    { name: 'plain', useMemory: false, pretrain: false, context: 'last' },
+    { name: 'plain-sum', useMemory: false, pretrain: false, context: 'sum' },
+    { name: 'prefixmem', useMemory: true, pretrain: false, context: 'last' },
   ];
-  if (config.pretrainSteps > 0)
-    variants.push({ name: 'prefixmem+pretrain', usePrefixMem: true, pretrain: true, context: 'last' });
+  if (config.pretrainSteps > 0) variants.push({ name: 'prefixmem+pretrain', useMemory: true, pretrain: true, context: 'last' });
   const results: SidVariantResult[] = [];
   let trainExamples = 0;
   for (const v of variants) {
-    const model = new SidPredictor(table, prefixMemConfigFor(table, { usePrefixMem: v.usePrefixMem }), {
+    const model = new SidPredictor(table, prefixMemConfigFor(table, { useMemory: v.useMemory }), {
       ...config.task,
       context: v.context,
     });

@@ -10,7 +10,7 @@
  * Trained teacher-forced with the summed cross-entropy over all SID positions. Generation is
  * prefix-constrained beam search over the trie, with context_l computed from each beam's prefix.
  *
- * The same model with `usePrefixMem: false` is the plain per-level code embedding ablation; both
+ * The same model with PrefixMem's `useMemory: false` is the plain per-level code embedding ablation; both
  * variants see the same batches (same seed), so their step counts and data match exactly.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -54,22 +54,6 @@ export const DEFAULT_SID_TASK: SidTaskConfig = {
 export interface SidExample {
   history: Int32Array;
   target: number;
-}
-
-/** PrefixMem config matching a SID table (positions = levels + disambiguation). */
-export function prefixMemConfigFor(table: SidTable, overrides: Partial<PrefixMemConfig> = {}): PrefixMemConfig {
-  return {
-    levels: table.sidLength,
-    codebookSize: Math.max(table.codebookSize, table.disambiguationSize, 2),
-    dim: 64,
-    ngramOrders: [1, 2, 3],
-    hashHeads: 2,
-    tableSize: 4096,
-    memDim: 32,
-    hashSeed: 0,
-    usePrefixMem: true,
-    ...overrides,
-  };
 }
 
 /**

@@ -17,7 +17,7 @@ import {
 import { sha256Hex } from '../util/sha256.ts';
 import { packTensors, readTensorValues, unpackTensors, type HostTensor } from './weights-io.ts';
 import { deserializeSidArtifacts } from '../sid/sid-table.ts';
-import { PrefixMem, type PrefixMemConfig } from './prefixmem.ts';
+import { PrefixMem, prefixMemConfigFromManifest, type PrefixMemConfig, type StoredPrefixMemConfig } from './prefixmem.ts';
 import { PrefixMemItemEncoder } from './prefixmem-items.ts';
 
 /** What the manifest's `model` field holds for a pocketrec decoder. */
@@ -28,7 +28,7 @@ export interface DecoderModelSection {
   /** Training frequency of each outcome (sums to 1): the prior for "any outcome" retrieval. */
   outcomePrior: number[];
   /** PrefixMem's config when `decoder.usePrefixMem` (its tensors are `prefixmem.*`; SIDs in `sid-codes`). */
-  prefixMem?: PrefixMemConfig;
+  prefixMem?: StoredPrefixMemConfig;
 }
 
 /** Inputs of `buildArtifacts`. */
@@ -175,7 +175,7 @@ export function loadDecoder(
       const sid = deserializeSidArtifacts(need('sid-codes'));
       if (sid.table.items !== itemCount)
         throw new Error(`model artifacts: SID table has ${sid.table.items} items, the model ${itemCount}`);
-      prefixMem = new PrefixMem(section.prefixMem, 0);
+      prefixMem = new PrefixMem(prefixMemConfigFromManifest(section.prefixMem), 0);
       sidEncoder = new PrefixMemItemEncoder(prefixMem, sid.table);
       sidEncoder.assignFrom(params);
       encoder = sidEncoder;

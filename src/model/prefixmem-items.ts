@@ -1,6 +1,6 @@
 /**
  * PrefixMem as the decoder's item representation: every item's semantic ID (from its SID table) is
- * embedded by PrefixMem (src/model/prefixmem.ts) and, with `usePrefixMem`, added to (or, without the
+ * embedded by PrefixMem (src/model/prefixmem.ts) and, with the decoder's `usePrefixMem`, added to (or, without the
  * ID embedding, replaces) the learned ID embedding. Cold items with only content still get a
  * meaningful representation through their SID.
  *
@@ -11,23 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { prefixHashIndices } from '../sid/prefix-hash.ts';
 import type { SidTable } from '../sid/sid-table.ts';
 import type { ItemEncoder } from './decoder.ts';
-import { PrefixMem, prefixHashConfigOf, type PrefixMemConfig } from './prefixmem.ts';
-
-/** PrefixMem's config for a SID table and decoder width (all SID positions, codes incl. disambiguation). */
-export function prefixMemConfigFor(table: SidTable, dim: number, overrides: Partial<PrefixMemConfig> = {}): PrefixMemConfig {
-  return {
-    levels: table.sidLength,
-    codebookSize: Math.max(table.codebookSize, table.disambiguationSize),
-    dim,
-    ngramOrders: [1, 2, 3],
-    hashHeads: 2,
-    tableSize: 4096,
-    memDim: 32,
-    hashSeed: 0,
-    usePrefixMem: true,
-    ...overrides,
-  };
-}
+import { PrefixMem, prefixHashConfigOf } from './prefixmem.ts';
 
 /** Embeds items by their SIDs through PrefixMem. Dispose to free its index tensors (not PrefixMem). */
 export class PrefixMemItemEncoder implements ItemEncoder {

@@ -11,11 +11,12 @@
  *   item = levelCombine( concat_l e_l )
  *
  * Only core ops (gather, add, reshape, 2-D matMul), so the same module trains in Node on wasm and
- * runs in the browser on webgpu / wasm / cpu. With `usePrefixMem: false` it is the plain-embedding
+ * runs in the browser on webgpu / wasm / cpu. With `useMemory: false` it is the plain-embedding
  * ablation: no memory tables exist and hash indices are ignored.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { PrefixHashConfig } from '../sid/prefix-hash.ts';
+import type { SidTable } from '../sid/sid-table.ts';
 
 /** PrefixMem hyper-parameters. */
 export interface PrefixMemConfig {
@@ -35,8 +36,12 @@ export interface PrefixMemConfig {
   memDim: number;
   /** Seed of the hash functions (must match the one used to compute hash indices), e.g. 0. */
   hashSeed: number;
-  /** false = plain per-level code embeddings (ablation): no memory tables. */
-  usePrefixMem: boolean;
+  /**
+   * The prefix n-gram memory tables (PrefixMem proper); false = plain per-level code embeddings
+   * (the ablation): no memory tables. Not the decoder's `usePrefixMem`, which says whether the item
+   * representation includes PrefixMem at all.
+   */
+  useMemory: boolean;
 }
 
 /** Defaults for a 3-level x 256-code SID with a disambiguation position. */
@@ -49,8 +54,36 @@ export const DEFAULT_PREFIXMEM_CONFIG: PrefixMemConfig = {
   tableSize: 4096,
   memDim: 32,
   hashSeed: 0,
-  usePrefixMem: true,
+  useMemory: true,
 };
+
+/**
+ * PrefixMem's config for a SID table: every SID position (quantization levels + disambiguation), code
+ * tables of max(K, disambiguation size) rows, `DEFAULT_PREFIXMEM_CONFIG` for the rest, then `overrides`.
+ */
+export function prefixMemConfigFor(
+  table: Pick<SidTable, 'sidLength' | 'codebookSize' | 'disambiguationSize'>,
+  overrides: Partial<PrefixMemConfig> = {},
+): PrefixMemConfig {
+  return {
+    ...DEFAULT_PREFIXMEM_CONFIG,
+    levels: table.sidLength,
+    codebookSize: Math.max(table.codebookSize, table.disambiguationSize),
+    ngramOrders: [...DEFAULT_PREFIXMEM_CONFIG.ngramOrders],
+    ...overrides,
+  };
+}
+
+/** A PrefixMem config as a manifest stores it: models exported before `useMemory` was named wrote `usePrefixMem`. */
+export type StoredPrefixMemConfig = Omit<PrefixMemConfig, 'useMemory'> & { useMemory?: boolean; usePrefixMem?: boolean };
+
+/** Reads a manifest's `model.prefixMem`, accepting the older `usePrefixMem` name of `useMemory`. */
+export function prefixMemConfigFromManifest(stored: StoredPrefixMemConfig): PrefixMemConfig {
+  const { usePrefixMem, useMemory, ...rest } = stored;
+  const memory = useMemory ?? usePrefixMem;
+  if (typeof memory !== 'boolean') throw new Error('model.prefixMem: useMemory must be true or false');
+  return { ...rest, useMemory: memory };
+}
 
 /** The prefix-hash config that produces the indices this PrefixMem expects. */
 export function prefixHashConfigOf(config: PrefixMemConfig): PrefixHashConfig {
@@ -87,7 +120,7 @@ export class PrefixMem {
       return variable;
     };
     this.codeEmbedding = add('code_embedding', [levels * codebookSize, dim], 0.1, 1);
-    if (config.usePrefixMem) {
+    if (config.useMemory) {
       this.memory = add('memory', [this.slots * config.tableSize, memDim], 0.1, 2);
       this.memoryProj = add('memory_proj', [this.slots * memDim, dim], 1 / Math.sqrt(this.slots * memDim), 3);
     }

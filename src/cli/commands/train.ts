@@ -14,8 +14,8 @@ import { buildArtifacts } from '../../model/artifacts.ts';
 import { encodeCatalog } from '../../model/catalog-file.ts';
 import { defaultDecoderConfig, MULTI_TOKEN_HORIZONS, validateDecoderConfig, type DecoderConfig } from '../../model/decoder.ts';
 import { DecoderRecommender, outcomeFrequencies } from '../../eval/decoder-recommender.ts';
-import { PrefixMem } from '../../model/prefixmem.ts';
-import { prefixMemConfigFor, PrefixMemItemEncoder } from '../../model/prefixmem-items.ts';
+import { PrefixMem, prefixMemConfigFor } from '../../model/prefixmem.ts';
+import { PrefixMemItemEncoder } from '../../model/prefixmem-items.ts';
 import { buildSemanticIds, sidConfigFor } from '../../sid/build.ts';
 import { serializeSidArtifacts } from '../../sid/sid-table.ts';
 import { setupTrainingBackend } from '../../train/backend.ts';
@@ -245,7 +245,7 @@ export async function run(args: ParsedArgs): Promise<number> {
       disambiguationSize: t.disambiguationSize,
     };
     sidBytes = new Uint8Array(serializeSidArtifacts({ table: t, trie: build.trie }));
-    encoder = new PrefixMemItemEncoder(new PrefixMem(prefixMemConfigFor(t, config.dim), options.seed), t);
+    encoder = new PrefixMemItemEncoder(new PrefixMem(prefixMemConfigFor(t, { dim: config.dim }), options.seed), t);
     log(
       `semantic IDs: ${t.levels} levels x ${t.codebookSize} codes (+${t.disambiguationSize} disambiguation) in ${((performance.now() - ts) / 1000).toFixed(1)} s`,
     );

@@ -1,14 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PrefixMem } from '../../../src/model/prefixmem.ts';
+import { PrefixMem, prefixMemConfigFor } from '../../../src/model/prefixmem.ts';
 import { pretrainPrefixMem } from '../../../src/experiments/pretrain.ts';
-import {
-  ExampleSampler,
-  SidPredictor,
-  prefixMemConfigFor,
-  trainSidPredictor,
-  DEFAULT_SID_TASK,
-} from '../../../src/experiments/sid-task.ts';
+import { ExampleSampler, SidPredictor, trainSidPredictor, DEFAULT_SID_TASK } from '../../../src/experiments/sid-task.ts';
 import { buildSidTable } from '../../../src/sid/sid-table.ts';
 import { buildTrie } from '../../../src/sid/trie.ts';
 import { setupTrainingBackend } from '../../../src/train/backend.ts';
@@ -36,7 +30,7 @@ describe('pretrainPrefixMem (known answer)', () => {
     expect(table.disambiguationSize).toBe(1);
     const config = { steps: 150, batchSize: 128, learningRate: 0.01, seed: 1 };
     const withMem = new PrefixMem(prefixMemConfigFor(table, { dim: 16, memDim: 8, tableSize: 256 }), 1);
-    const plain = new PrefixMem(prefixMemConfigFor(table, { dim: 16, usePrefixMem: false }), 1);
+    const plain = new PrefixMem(prefixMemConfigFor(table, { dim: 16, useMemory: false }), 1);
     // Loss = CE(c1 | c0) + CE(c2 | prefix) + CE(disambiguation). c1 is uniform given c0: ln 4 for both.
     // c2 given (c0, c1) is certain, but given c1 alone it is uniform: ln 4 more for plain.
     const memLoss = pretrainPrefixMem(withMem, table, config).at(-1)!;

@@ -3,8 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildArtifacts, loadDecoder } from '../../../src/model/artifacts.ts';
 import { Decoder, defaultDecoderConfig } from '../../../src/model/decoder.ts';
 import type { ArtifactRole, ModelManifest } from '../../../src/model/manifest.ts';
-import { PrefixMem } from '../../../src/model/prefixmem.ts';
-import { prefixMemConfigFor, PrefixMemItemEncoder } from '../../../src/model/prefixmem-items.ts';
+import { PrefixMem, prefixMemConfigFor } from '../../../src/model/prefixmem.ts';
+import { PrefixMemItemEncoder } from '../../../src/model/prefixmem-items.ts';
 import { buildTrie } from '../../../src/sid/trie.ts';
 import { serializeSidArtifacts, type SidTable } from '../../../src/sid/sid-table.ts';
 import { setupTrainingBackend } from '../../../src/train/backend.ts';
@@ -43,7 +43,7 @@ describe('decoder with PrefixMem item representation', () => {
       useIdEmbedding: false,
       usePrefixMem: true,
     });
-    const pmConfig = prefixMemConfigFor(table, 8, { tableSize: 64, memDim: 4 });
+    const pmConfig = prefixMemConfigFor(table, { dim: 8, tableSize: 64, memDim: 4 });
     const encoder = new PrefixMemItemEncoder(new PrefixMem(pmConfig, 3), table);
     const trainer = new DecoderTrainer(
       config,

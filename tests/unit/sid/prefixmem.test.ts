@@ -14,7 +14,7 @@ const config: PrefixMemConfig = {
   tableSize: 11,
   memDim: 4,
   hashSeed: 3,
-  usePrefixMem: true,
+  useMemory: true,
 };
 const codesArray = Uint16Array.from([0, 1, 2, 4, 1, 2, 0, 3, 0]);
 
@@ -78,7 +78,7 @@ describe('PrefixMem', () => {
   });
 
   it('the plain ablation has no memory tables and ignores hash indices', () => {
-    const plain = new PrefixMem({ ...config, usePrefixMem: false }, 1);
+    const plain = new PrefixMem({ ...config, useMemory: false }, 1);
     expect([...plain.variables.keys()].sort()).toEqual(['prefixmem.code_embedding', 'prefixmem.level_combine']);
     const a = inputs(codesArray, 3);
     const b = inputs(codesArray, 99);
@@ -90,7 +90,7 @@ describe('PrefixMem', () => {
   });
 
   it('clamps codes past the table (cold items with a new disambiguation code) to the last row', () => {
-    const plain = new PrefixMem({ ...config, usePrefixMem: false }, 4);
+    const plain = new PrefixMem({ ...config, useMemory: false }, 4);
     const hash = tf.zeros([1, 3, 4], 'int32') as tf.Tensor3D;
     const over = tf.tensor2d([[1, 2, 7]], [1, 3], 'int32');
     const last = tf.tensor2d([[1, 2, 4]], [1, 3], 'int32');
