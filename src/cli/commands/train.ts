@@ -32,24 +32,28 @@ export const summary = 'Train the PinRec decoder (wasm), validate each epoch, ex
 
 const { catalog: catalogChoice, ...datasetOptionsOfTrain } = DATASET_OPTIONS;
 
+/** The decoder's defaults, for the help text (they live only in `defaultDecoderConfig`). */
+const MODEL_DEFAULTS = defaultDecoderConfig({ itemCount: 1, outcomeCount: 1 });
+const onOff = (value: boolean): string => (value ? 'on' : 'off');
+
 export const options: OptionTable = {
   ...datasetOptionsOfTrain,
   'catalog-items': { ...catalogChoice!, help: 'the dataset\'s --catalog all|rated of pocketrec import (here --catalog exports catalog.json)' },
   epochs: { type: 'string', value: '<n>', help: 'max epochs (default 100; early stopping on validation NDCG@10)' },
   batch: { type: 'string', value: '<n>', help: 'users per batch (default 128)' },
-  dim: { type: 'string', value: '<n>', help: 'model width (default 50)' },
-  blocks: { type: 'string', value: '<n>', help: 'transformer blocks (default 2)' },
-  heads: { type: 'string', value: '<n>', help: 'attention heads (default 1; must divide --dim)' },
-  maxlen: { type: 'string', value: '<n>', help: 'history length (default 200)' },
+  dim: { type: 'string', value: '<n>', help: `model width (default ${MODEL_DEFAULTS.dim})` },
+  blocks: { type: 'string', value: '<n>', help: `transformer blocks (default ${MODEL_DEFAULTS.blocks})` },
+  heads: { type: 'string', value: '<n>', help: `attention heads (default ${MODEL_DEFAULTS.heads}; must divide --dim)` },
+  maxlen: { type: 'string', value: '<n>', help: `history length (default ${MODEL_DEFAULTS.maxLen})` },
   ffn: { type: 'string', value: '<n>', help: 'feed-forward width (default 4 x dim)' },
   'head-dim': { type: 'string', value: '<n>', help: 'width of the outcome-conditioned head (default 2 x dim)' },
-  dropout: { type: 'string', value: '<p>', help: 'dropout in [0, 1) (default 0)' },
+  dropout: { type: 'string', value: '<p>', help: `dropout in [0, 1) (default ${MODEL_DEFAULTS.dropout})` },
   lr: { type: 'string', value: '<x>', help: 'Adam learning rate > 0 (default 0.001)' },
   negatives: { type: 'string', value: '<n>', help: 'uniform sampled negatives per step (default 128)' },
   'in-batch': { type: 'boolean', help: "also draw as many negatives from the batch's positives (logQ-corrected)" },
   'full-softmax': { type: 'boolean', help: 'score every item (small catalogs) instead of sampling' },
-  temperature: { type: 'string', value: '<t>', help: 'softmax temperature on cosine (default 0.05)' },
-  'outcome-conditioning': { type: 'string', value: 'on|off', help: 'outcome-conditioned head (default on)' },
+  temperature: { type: 'string', value: '<t>', help: `softmax temperature on cosine (default ${MODEL_DEFAULTS.temperature})` },
+  'outcome-conditioning': { type: 'string', value: 'on|off', help: `outcome-conditioned head (default ${onOff(MODEL_DEFAULTS.outcomeConditioning)})` },
   'multi-token': { type: 'boolean', help: 'horizons next / soon(2-5) / later(6-15) instead of next only' },
   'time-features': { type: 'string', value: 'on|off', help: 'hour/weekday/log-gap token features (default on when the data has time)' },
   'item-rep': {
