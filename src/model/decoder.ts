@@ -20,6 +20,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { dense, l2Normalize, layerNorm, mm } from './ops.ts';
 import { TIME_FEATURES, type TokenBatch } from './tokens.ts';
+import { MULBERRY32_INCREMENT, mulberry32Output } from '../util/rng.ts';
 
 // ---------------------------------------------------------------------------------------------------
 // Config
@@ -195,15 +196,12 @@ export function parameterShapes(config: DecoderConfig): [string, number[]][] {
   return shapes;
 }
 
-/** mulberry32: deterministic initial weights on every backend and machine. */
+/** Normal draws from mulberry32 (src/util/rng.ts): deterministic initial weights on every backend and machine. */
 function seededNormal(seed: number): () => number {
   let state = seed >>> 0;
   const uniform = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
+    state = (state + MULBERRY32_INCREMENT) >>> 0;
+    return mulberry32Output(state) + 0.5 / 4294967296; // shifted half a step into (0, 1): log(0) cannot happen
   };
   return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
 }
