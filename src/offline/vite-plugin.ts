@@ -11,7 +11,7 @@
  * file gets a fresh cache and the old one is deleted when the new worker activates.
  */
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'vite';
@@ -74,6 +74,9 @@ export function precacheVersion(files: OutputFile[], names: string[]): string {
 /** Builds `sw-entry.ts` into one classic script with `config` baked in. */
 async function buildServiceWorker(config: PrecacheConfig): Promise<string> {
   const here = dirname(fileURLToPath(import.meta.url));
+  // Next to this file: sw-entry.ts in the repository, sw-entry.js once compiled into a package.
+  const entry = ['sw-entry.ts', 'sw-entry.js'].map((name) => resolve(here, name)).find((path) => existsSync(path));
+  if (!entry) throw new Error(`offlinePrecache: no sw-entry.ts or sw-entry.js next to ${here}`);
   const result = await build({
     configFile: false,
     logLevel: 'warn',
@@ -83,7 +86,7 @@ async function buildServiceWorker(config: PrecacheConfig): Promise<string> {
       write: false,
       minify: true,
       emptyOutDir: false,
-      lib: { entry: resolve(here, 'sw-entry.ts'), formats: ['iife'], name: 'pocketrecServiceWorker', fileName: () => 'sw.js' },
+      lib: { entry, formats: ['iife'], name: 'pocketrecServiceWorker', fileName: () => 'sw.js' },
     },
   });
   const outputs = Array.isArray(result) ? result : [result];
