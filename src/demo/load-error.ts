@@ -1,7 +1,6 @@
 /**
  * A failed start, told to a person: what happened, what to do, and the technical detail apart.
- * Error classes are matched by their stable `code` (src/errors), never by message, except for one
- * fallback noted below.
+ * Error classes are matched by their stable `code` and `details.reason` (src/errors), never by message.
  */
 
 /** What the error screen shows. */
@@ -19,12 +18,13 @@ function codeOf(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
-/** The loader's answer for a manifest URL that serves a web page (e.g. a dev server's index.html). */
+/**
+ * The loader's answer for a manifest URL that serves something else: `ModelFormatError` with
+ * `details.reason` `html` (a dev server's index.html for a missing path) or `not-json`.
+ */
 function isNotAModel(error: unknown, code: string | undefined): boolean {
-  if (code === 'NOT_A_MODEL') return true;
-  // Until the loader has its own code for this, an HTML page fails as "not valid JSON" (MODEL_FORMAT).
-  const message = error instanceof Error ? error.message : '';
-  return code === 'MODEL_FORMAT' && /not valid JSON|html/i.test(message);
+  const reason = (error as { details?: { reason?: unknown } } | null)?.details?.reason;
+  return code === 'MODEL_FORMAT' && (reason === 'html' || reason === 'not-json');
 }
 
 /** Describes `error` from `createRecommender` for the model at `modelUrl`. */

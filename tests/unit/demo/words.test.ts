@@ -65,12 +65,20 @@ describe('becauseSentence', () => {
 });
 
 describe('describeLoadError', () => {
-  it('tells an HTML answer ("not valid JSON") apart as not-a-model', () => {
-    const error = new ModelFormatError('http://x/m.json is not valid JSON; modelUrl must point at the exported manifest.json.');
+  it('tells an HTML or non-JSON answer (details.reason) apart as not-a-model', () => {
+    const error = new ModelFormatError('http://x/m.json answered an HTML page, not a pocketrec model manifest: check the URL.', {
+      url: 'http://x/m.json',
+      reason: 'html',
+    });
     const described = describeLoadError(error, 'http://x/m.json');
     expect(described.kind).toBe('not-a-model');
     expect(described.title).toBe('That URL is not a pocketrec model');
     expect(described.detail).toContain('MODEL_FORMAT');
+    expect(describeLoadError(new ModelFormatError('x', { reason: 'not-json' }), 'u').kind).toBe('not-a-model');
+    // The message alone decides nothing; another format problem is not "not a model".
+    expect(describeLoadError(new ModelFormatError('u is not valid JSON, an HTML page', { reason: 'invalid' }), 'u').kind).toBe(
+      'other',
+    );
     // Another format problem is not "not a model".
     expect(describeLoadError(new ModelFormatError('manifest format is "x"'), 'u').kind).toBe('other');
     expect(describeLoadError(new NetworkError('HTTP 500'), 'u').kind).toBe('network');
