@@ -16,9 +16,9 @@ import type { ArtifactRole } from '../model/manifest.ts';
 import { ModelFormatError } from '../errors/errors.ts';
 import { MASKED_SCORE } from './retrieval.ts';
 
-/** Reads the SID artifacts from a model's files (`sid-trie`, else `sid-codes`), if it has any. */
+/** Reads the SID artifacts (table and trie, one blob) from a model's `sid-codes` file, if it has one. */
 export function readSidArtifacts(files: Map<ArtifactRole, ArrayBuffer>, itemCount: number): SidArtifacts | undefined {
-  const buffer = files.get('sid-trie') ?? files.get('sid-codes');
+  const buffer = files.get('sid-codes');
   if (!buffer) return undefined;
   let artifacts: SidArtifacts;
   try {
@@ -26,14 +26,14 @@ export function readSidArtifacts(files: Map<ArtifactRole, ArrayBuffer>, itemCoun
   } catch (error) {
     throw new ModelFormatError(
       `The model's SID file cannot be read (${error instanceof Error ? error.message : String(error)}); re-export the model.`,
-      { role: 'sid-trie' },
+      { role: 'sid-codes' },
       { cause: error },
     );
   }
   if (artifacts.table.items !== itemCount) {
     throw new ModelFormatError(
       `The SID table covers ${artifacts.table.items} items but the model has ${itemCount}; re-export the model.`,
-      { role: 'sid-trie' },
+      { role: 'sid-codes' },
     );
   }
   return artifacts;

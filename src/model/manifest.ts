@@ -23,8 +23,7 @@ export const MANIFEST_FORMAT_VERSION = 1;
 export type ArtifactRole =
   | 'weights' // every named tensor of the model, concatenated (see `TensorEntry`)
   | 'item-embeddings' // float32 [itemCount, embeddingDim], the retrieval table
-  | 'sid-codes' // semantic-ID codes per item (see src/sid)
-  | 'sid-trie' // prefix trie over the codes (see src/sid)
+  | 'sid-codes' // semantic-ID table and prefix trie, one blob (`serializeSidArtifacts`, src/sid/sid-table.ts)
   | 'catalog'; // JSON: item ids, titles and content for display
 
 /** One file of the model, relative to the manifest's URL. */
@@ -104,7 +103,7 @@ export const ARTIFACT_LIMITS = {
 } as const;
 
 /** Roles a file entry may have. */
-export const ARTIFACT_ROLES: readonly ArtifactRole[] = ['weights', 'item-embeddings', 'sid-codes', 'sid-trie', 'catalog'];
+export const ARTIFACT_ROLES: readonly ArtifactRole[] = ['weights', 'item-embeddings', 'sid-codes', 'catalog'];
 
 const DTYPE_BYTES: Record<ArtifactDType, number> = { float32: 4, int32: 4, uint16: 2, uint8: 1 };
 
