@@ -6,7 +6,17 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus, arch, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { choiceOption, CliError, formatUsage, numberOption, optionalNumber, stringOption, UsageError, type OptionTable, type ParsedArgs } from '../args.ts';
+import {
+  choiceOption,
+  CliError,
+  formatUsage,
+  numberOption,
+  optionalNumber,
+  stringOption,
+  UsageError,
+  type OptionTable,
+  type ParsedArgs,
+} from '../args.ts';
 import { futureWindowSplit, leaveOneOutSplit, type Split } from '../../data/splits.ts';
 import { REPO_ROOT } from '../../data/registry.ts';
 import { formatCoocParams, tuneCooc, type CoocTuningRow } from '../../eval/baselines/cooc.ts';
@@ -30,7 +40,7 @@ export const options: OptionTable = {
   condition: {
     type: 'string',
     value: '<c>',
-    help: 'outcome conditioning for outcome-aware models: target (matched),\nmismatched (next outcome after the target\'s), or an outcome name',
+    help: "outcome conditioning for outcome-aware models: target (matched),\nmismatched (next outcome after the target's), or an outcome name",
   },
   'max-users': { type: 'string', value: '<n>', help: 'evaluate only the first n cases (quick checks; not for reported numbers)' },
   batch: { type: 'string', value: '<n>', help: 'histories per scoring call' },

@@ -21,7 +21,11 @@ export const DATASET_OPTIONS: OptionTable = {
     help: 'where the shared datasets live (default: ../shared/datasets next to the repo,\nor $POCKETREC_DATA_DIR)',
   },
   'rating-rule': { type: 'string', value: '<rule>', help: 'rating -> outcome bands, default love:4,watch:3,dislike:0' },
-  catalog: { type: 'string', value: 'all|rated', help: 'keep catalog items without events (all) or not (rated); per-dataset default' },
+  catalog: {
+    type: 'string',
+    value: 'all|rated',
+    help: 'keep catalog items without events (all) or not (rated); per-dataset default',
+  },
   items: { type: 'string', value: '<file>', help: 'generic format: items file (item,title,features,year)' },
   vectors: { type: 'string', value: '<file>', help: 'generic format: item vectors file (item,v1..vd)' },
   name: {

@@ -6,7 +6,18 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { choiceOption, CliError, formatUsage, numberOption, onOffOption, optionalNumber, stringOption, UsageError, type OptionTable, type ParsedArgs } from '../args.ts';
+import {
+  choiceOption,
+  CliError,
+  formatUsage,
+  numberOption,
+  onOffOption,
+  optionalNumber,
+  stringOption,
+  UsageError,
+  type OptionTable,
+  type ParsedArgs,
+} from '../args.ts';
 import { leaveOneOutSplit } from '../../data/splits.ts';
 import type { Dataset } from '../../data/types.ts';
 import { evaluate } from '../../eval/evaluate.ts';
@@ -38,7 +49,10 @@ const onOff = (value: boolean): string => (value ? 'on' : 'off');
 
 export const options: OptionTable = {
   ...datasetOptionsOfTrain,
-  'catalog-items': { ...catalogChoice!, help: 'the dataset\'s --catalog all|rated of pocketrec import (here --catalog exports catalog.json)' },
+  'catalog-items': {
+    ...catalogChoice!,
+    help: "the dataset's --catalog all|rated of pocketrec import (here --catalog exports catalog.json)",
+  },
   epochs: { type: 'string', value: '<n>', help: 'max epochs (default 100; early stopping on validation NDCG@10)' },
   batch: { type: 'string', value: '<n>', help: 'users per batch (default 128)' },
   dim: { type: 'string', value: '<n>', help: `model width (default ${MODEL_DEFAULTS.dim})` },
@@ -55,17 +69,25 @@ export const options: OptionTable = {
   temperature: { type: 'string', value: '<t>', help: `softmax temperature on cosine (default ${MODEL_DEFAULTS.temperature})` },
   'outcome-conditioning': { type: 'string', value: 'on|off', help: `outcome-conditioned head (default ${onOff(MODEL_DEFAULTS.outcomeConditioning)})` },
   'multi-token': { type: 'boolean', help: 'horizons next / soon(2-5) / later(6-15) instead of next only' },
-  'time-features': { type: 'string', value: 'on|off', help: 'hour/weekday/log-gap token features (default on when the data has time)' },
+  'time-features': {
+    type: 'string',
+    value: 'on|off',
+    help: 'hour/weekday/log-gap token features (default on when the data has time)',
+  },
   'item-rep': {
     type: 'string',
     value: 'id|sid|id+sid',
-    help: 'item representation: learned ID embedding, PrefixMem over semantic IDs\n(built here with the dataset\'s default SID shape), or both (default id)',
+    help: "item representation: learned ID embedding, PrefixMem over semantic IDs\n(built here with the dataset's default SID shape), or both (default id)",
   },
   seed: { type: 'string', value: '<n>', help: 'seed for init, shuffles, negatives (default 42)' },
   patience: { type: 'string', value: '<n>', help: 'early-stopping patience in epochs (default 5)' },
   'validate-every': { type: 'string', value: '<n>', help: 'validate every n epochs (default 1)' },
   'val-users': { type: 'string', value: '<n>', help: 'validate on the first n users only (speed; default all)' },
-  'max-minutes': { type: 'string', value: '<m>', help: 'stop training after m minutes (best model kept; so does a first Ctrl-C)' },
+  'max-minutes': {
+    type: 'string',
+    value: '<m>',
+    help: 'stop training after m minutes (best model kept; so does a first Ctrl-C)',
+  },
   workers: { type: 'string', value: '1|2', help: '2 = split each batch with a gradient worker thread (uses the second core)' },
   checkpoint: { type: 'string', value: '<dir>', help: 'write resumable checkpoints here (each epoch, atomic)' },
   resume: { type: 'boolean', help: 'continue from --checkpoint' },
@@ -275,7 +297,9 @@ export async function run(args: ParsedArgs): Promise<number> {
       throw error;
     })
     .finally(() => process.off('SIGINT', onInterrupt));
-  const partial = result.stoppedAt ? ` + ${result.stoppedAt.step}/${result.stoppedAt.steps} steps of epoch ${result.stoppedAt.epoch}` : '';
+  const partial = result.stoppedAt
+    ? ` + ${result.stoppedAt.step}/${result.stoppedAt.steps} steps of epoch ${result.stoppedAt.epoch}`
+    : '';
   const bestAt = result.bestStep !== undefined ? ` (after step ${result.bestStep})` : '';
   log(
     `trained ${result.epochsDone} epochs${partial} in ${(result.wallSeconds / 60).toFixed(1)} min; best epoch ${result.bestEpoch}${bestAt} ${JSON.stringify(result.bestValidation)}`,

@@ -64,7 +64,13 @@ describe('strict options (exit 2 + usage)', () => {
   });
 
   it('eval: bad values exit 2 before any work', async () => {
-    for (const bad of [['--max-users', '0'], ['--batch', '-5'], ['--on', 'train'], ['--k', '10,x'], ['--top-100', 'x']]) {
+    for (const bad of [
+      ['--max-users', '0'],
+      ['--batch', '-5'],
+      ['--on', 'train'],
+      ['--k', '10,x'],
+      ['--top-100', 'x'],
+    ]) {
       stderr = '';
       expect(await main(['eval', '--dataset', EVENTS, '--model', 'popular', ...bad]), bad.join(' ')).toBe(2);
       expect(stderr).toContain('Usage: pocketrec eval');

@@ -19,7 +19,10 @@ describe('pocketrec sids (shipped ml-latest-small)', () => {
     }) as typeof process.stdout.write;
     try {
       const code = await run(
-        parseArgs(['--dataset', 'ml-latest-small', '--codes', '16', '--iterations', '3', '--dim', '16', '--out', out], sidsOptions),
+        parseArgs(
+          ['--dataset', 'ml-latest-small', '--codes', '16', '--iterations', '3', '--dim', '16', '--out', out],
+          sidsOptions,
+        ),
       );
       expect(code).toBe(0);
     } finally {
