@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // `npm test`: the whole suite, in order, stopping at the first failing stage.
-//   1. type-check (tsc -b: the browser project without Node types, the Node project with them)
-//   2. unit tests in Node (vitest)
-//   3. find or install Chromium (scripts/find-browser.mjs), build the test pages (vite build --mode test)
-//   4. browser tests in Chromium with WebGPU (Playwright)
+//   1. lint (npm run lint: layer/cycle check with its self-test, prettier --check, eslint)
+//   2. type-check (tsc -b: the browser project without Node types, the Node project with them)
+//   3. unit tests in Node (vitest)
+//   4. find or install Chromium (scripts/find-browser.mjs), build the test pages (vite build --mode test)
+//   5. browser tests in Chromium with WebGPU (Playwright)
 // `--only unit` / `--only browser` runs one half; arguments after `--` go to Playwright (e.g. spec
 // files: `npm run test:gpu` is `--only browser -- tests/browser/gpu-regression.spec.ts ...`).
 // Each stage prints a banner and its wall time; the last line totals both runners' results.
@@ -69,6 +70,7 @@ function printSummary() {
 }
 
 if (only !== 'browser') {
+  stage('lint (layers, prettier, eslint)', 'npm', ['run', '--silent', 'lint']);
   stage('type-check (npm run typecheck)', 'npm', ['run', '--silent', 'typecheck']);
   stage('unit tests (Node, vitest)', 'npx', [
     'vitest',

@@ -150,7 +150,6 @@ export class SidPredictor {
     const codes = tf.gather(this.itemCodes, rows) as tf.Tensor2D;
     const hash = tf.gather(this.itemHash, rows) as tf.Tensor3D;
     const levels = this.mem.embedLevels(codes, hash); // [n, P, dim]
-    const [n, , dim] = levels.shape;
     const out: tf.Tensor2D[] = [];
     for (let l = 0; l < this.table.sidLength; l++)
       out.push(this.head.logits(query, l === 0 ? null : this.prefixContext(levels, l), l));

@@ -8,7 +8,15 @@
  *   edge e goes by code childCode[e] to node childNode[e],
  *   leafItem[node] = item index at a leaf, -1 at inner nodes.
  */
-import type { SidTable } from './sid-table.ts';
+
+/** The part of a SID table (`SidTable` in sid-table.ts) a trie is built from; the trie needs nothing else. */
+export interface SidCodes {
+  items: number;
+  /** Codes per SID. */
+  sidLength: number;
+  /** Row-major [items, sidLength]. */
+  codes: Uint16Array;
+}
 
 /** A compact prefix trie over SIDs. */
 export interface SidTrie {
@@ -26,7 +34,7 @@ export interface SidTrie {
 }
 
 /** Builds the trie of a SID table (SIDs must be unique; throws otherwise). */
-export function buildTrie(table: SidTable): SidTrie {
+export function buildTrie(table: SidCodes): SidTrie {
   const { items, sidLength, codes } = table;
   const order = Array.from({ length: items }, (_, i) => i).sort((a, b) => {
     for (let d = 0; d < sidLength; d++) {

@@ -2,12 +2,12 @@
  * Data-parallel training on two cores: the wasm backend runs one thread in Node, so a second
  * worker thread with its own wasm instance computes half of each batch's gradients while the main
  * thread computes the other half (DecoderTrainer.trainStepParallel averages them). Measured in
- * ../shared/notes/tfjs-training.md: two single-threaded processes gave 1.6-1.8x the throughput of one.
+ * docs/platform-facts.md: two single-threaded processes gave 1.6-1.8x the throughput of one.
  */
 import { Worker } from 'node:worker_threads';
 import type { DecoderConfig } from '../model/decoder.ts';
 import type { TrainingBatch } from './batches.ts';
-import type { GradientWorkerLike, SampledNegatives, TrainOptions } from './trainer.ts';
+import type { GradientWorkerLike, SampledNegatives, TrainOptions } from './options.ts';
 
 interface Reply {
   id?: number;

@@ -9,7 +9,15 @@ import { loadDataset } from '../../data/index.ts';
 import { buildSemanticIds, formatSidSummary, sidConfigFor, summarizeSidBuild } from '../../sid/build.ts';
 import type { ItemVectorConfig } from '../../sid/item-vectors.ts';
 import { serializeSidArtifacts } from '../../sid/sid-table.ts';
-import { CliError, formatUsage, numberOption, optionalNumber, stringOption, UsageError, type OptionTable, type ParsedArgs } from '../args.ts';
+import {
+  formatUsage,
+  numberOption,
+  optionalNumber,
+  stringOption,
+  UsageError,
+  type OptionTable,
+  type ParsedArgs,
+} from '../args.ts';
 
 export const summary = 'build semantic IDs (item vectors, residual k-means, SID tables, trie) for a dataset';
 
@@ -59,7 +67,8 @@ function vectorOverrides(datasetName: string, spec: string | undefined): Partial
       .filter(Boolean),
   );
   const known = new Set(['content', 'collab', 'collaborative', 'supplied']);
-  for (const p of parts) if (!known.has(p)) throw new UsageError(`--vectors: unknown part "${p}" (use content, collab, supplied)`);
+  for (const p of parts)
+    if (!known.has(p)) throw new UsageError(`--vectors: unknown part "${p}" (use content, collab, supplied)`);
   const base = sidConfigFor(datasetName).vectors;
   return {
     content: parts.has('content') ? base.content || 1 : 0,
