@@ -2,7 +2,7 @@
  * Training throughput for the benchmark: a few optimisation steps of the real trainer on ML-1M with
  * HSTU's configuration (sequence 200, dim 50, 2 blocks, 1 head, 128 sampled negatives, batch 128),
  * in Node on the training backend (wasm). Reported as s/step, events/s and an estimated s/epoch to
- * set beside PyTorch's 41.7 s/epoch measured on the same machine kind (../shared/notes/tfjs-training.md).
+ * set beside PyTorch's 41.7 s/epoch measured on the same machine kind (docs/platform-facts.md).
  */
 import { loadDataset } from '../data/registry.ts';
 import { leaveOneOutSplit } from '../data/splits.ts';

@@ -1,6 +1,6 @@
 /**
- * The Node training backend: TF.js on wasm (tfjs-node cannot be installed here) plus two small custom
- * kernels that make training possible and fast (measured in ../shared/notes/tfjs-training.md):
+ * The Node training backend: TF.js on wasm (tfjs-node cannot be installed here) plus four small custom
+ * kernels that make training possible and fast (measured: docs/platform-facts.md):
  * - `UnsortedSegmentSum`, missing on wasm, needed by the gradient of `gather` (embedding lookups);
  * - `Slice` without the stock kernel's copy of its whole input, and `SplitV` built on it (the stock
  *   SplitV calls the stock Slice directly, copying the whole input once per piece);

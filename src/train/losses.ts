@@ -1,6 +1,6 @@
 /**
  * Retrieval losses for the decoder's queries, written with plain max-subtract-exp-sum-log (faster
- * than TF.js' logSumExp / softmax-cross-entropy composites on wasm: ../shared/notes/tfjs-training.md).
+ * than TF.js' logSumExp / softmax-cross-entropy composites on wasm: docs/platform-facts.md).
  *
  * Multi-token window loss ("a query counts as right if it matches ANY item in its future window"):
  * for a query q with window positives P (masked to the valid ones) and negatives N,
