@@ -1,8 +1,9 @@
 import 'fake-indexeddb/auto';
 import * as tf from '@tensorflow/tfjs';
 import { openDB } from 'idb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRecommender } from '../../../src/client/index.ts';
+import { Engine } from '../../../src/engine/engine.ts';
 import { AbortError, DisposedError, InvalidArgumentError, NetworkError } from '../../../src/errors/errors.ts';
 import { memoryFetch } from '../../fixtures/engine/synthetic-model.ts';
 import { tinyModel } from '../../fixtures/engine/tiny-model.ts';
@@ -48,21 +49,34 @@ describe('createRecommender (in-page engine)', () => {
 
   it('aborts a load with AbortError and activates nothing', async () => {
     const controller = new AbortController();
-    const pending = createRecommender({
-      modelUrl: manifestUrl,
-      engine: 'in-page',
-      backend: 'cpu',
-      databaseName: 'client-2',
-      signal: controller.signal,
-      // Abort at a known point (the download starting), not after a guessed number of milliseconds.
-      onProgress: (p) => {
-        if (p.phase === 'download') controller.abort();
-      },
+    // The engine's dispose (called on abort) runs after its load has unwound: both go through one
+    // queue. Awaiting it, not a guessed number of milliseconds, gives an abort that was ignored the
+    // time to store and activate, so that such a bug fails here.
+    const disposals: Promise<void>[] = [];
+    const dispose = Engine.prototype.dispose;
+    const spy = vi.spyOn(Engine.prototype, 'dispose').mockImplementation(function (this: Engine) {
+      const done = dispose.call(this);
+      disposals.push(done);
+      return done;
     });
-    await expect(pending).rejects.toBeInstanceOf(AbortError);
-    // Passing does not depend on this wait (an aborted download never stages anything); it gives an
-    // abort that was ignored the time to store and activate, so that such a bug fails here.
-    await new Promise((r) => setTimeout(r, 200));
+    try {
+      const pending = createRecommender({
+        modelUrl: manifestUrl,
+        engine: 'in-page',
+        backend: 'cpu',
+        databaseName: 'client-2',
+        signal: controller.signal,
+        // Abort at a known point (the download starting), not after a guessed number of milliseconds.
+        onProgress: (p) => {
+          if (p.phase === 'download') controller.abort();
+        },
+      });
+      await expect(pending).rejects.toBeInstanceOf(AbortError);
+      expect(disposals).toHaveLength(1);
+      await Promise.allSettled(disposals);
+    } finally {
+      spy.mockRestore();
+    }
     const db = await openDB('client-2');
     expect(await db.getAll('active')).toEqual([]);
     expect(await db.count('chunks')).toBe(0);

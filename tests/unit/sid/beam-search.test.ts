@@ -33,16 +33,33 @@ describe('constrainedBeamSearch', () => {
   });
 
   it('never follows a prefix that does not exist, even when it scores best', () => {
-    // Find a first-level code no item uses; give it the best score.
-    const used = new Set(Array.from({ length: table.items }, (_, i) => table.codes[i * 4]!));
-    const unused = [...Array(vocab).keys()].find((c) => !used.has(c));
+    // First-level codes drawn from 0..6 only, so code 7 is in the vocabulary but no item uses it.
+    const rng = new SeededRng(5);
+    const codes = Int32Array.from({ length: 100 * 3 }, (_, i) => rng.nextInt(i % 3 === 0 ? 7 : 8));
+    const sparse = buildSidTable(codes, 100, 3, 8).table;
+    const sparseTrie = buildTrie(sparse);
+    const sparseVocab = Math.max(8, sparse.disambiguationSize);
+    const unused = 7;
+    const used = new Set(Array.from({ length: sparse.items }, (_, i) => sparse.codes[i * sparse.sidLength]!));
+    expect(used.has(unused)).toBe(false);
+    expect(used.size).toBe(7);
+    // The free code scores best at the first level; every other code scores the same.
     const scorer = (beams: Int32Array[], level: number) => {
-      const out = new Float32Array(beams.length * vocab).fill(-5);
-      for (let b = 0; b < beams.length; b++) if (level === 0 && unused !== undefined) out[b * vocab + unused] = 0;
-      beams.forEach((prefix) => expect(prefix.length).toBe(level));
+      const out = new Float32Array(beams.length * sparseVocab).fill(-5);
+      for (let b = 0; b < beams.length; b++) if (level === 0) out[b * sparseVocab + unused] = 0;
+      beams.forEach((prefix) => {
+        expect(prefix.length).toBe(level);
+        if (level > 0) expect(prefix[0]).not.toBe(unused);
+      });
       return out;
     };
-    for (const hit of constrainedBeamSearch(trie, scorer, 5)) expect(hit.item).toBeGreaterThanOrEqual(0);
+    const hits = constrainedBeamSearch(sparseTrie, scorer, 5);
+    expect(hits.length).toBe(5);
+    for (const hit of hits) {
+      expect(hit.item).toBeGreaterThanOrEqual(0);
+      expect(hit.sid[0]).not.toBe(unused);
+      expect(Array.from(hit.sid)).toEqual(Array.from(sidOf(sparse, hit.item)));
+    }
   });
 
   it('a beam as wide as the catalog returns every item ranked by its exact total score', () => {
