@@ -149,8 +149,7 @@ export function loadDecoder(
     return bytes;
   };
   const weights = need('weights');
-  for (const e of manifest.tensors)
-    if (e.dtype === 'float32') assertFinite(e.name, readTensorValues(e, weights) as Float32Array);
+  for (const e of manifest.tensors) if (e.dtype === 'float32') assertFinite(e.name, readTensorValues(e, weights) as Float32Array);
   const params = unpackTensors(manifest.tensors, weights);
   const { itemCount, dim } = section.decoder;
   let itemEmbeddings: tf.Tensor2D | null = null;

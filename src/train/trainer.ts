@@ -414,7 +414,8 @@ export class DecoderTrainer {
         o.log(
           `epoch ${epoch} stopped after step ${done}/${batches.length} (not counted as done): validation ${formatMetrics(validation)}`,
         );
-        if (!this.best || metric > this.best.metric) this.best = { epoch, step: done, metric, values: this.snapshot(), validation };
+        if (!this.best || metric > this.best.metric)
+          this.best = { epoch, step: done, metric, values: this.snapshot(), validation };
         if (o.checkpointDir) await this.saveCheckpoint(o.checkpointDir);
         o.log(stopRequested ? 'stopped on request; keeping the best model so far' : `time limit of ${o.maxSeconds} s reached`);
         break;
@@ -559,7 +560,9 @@ export class DecoderTrainer {
     const file = readFileSync(binPath);
     if (header.bin) {
       if (file.byteLength !== header.bin.bytes)
-        throw new CheckpointError(`checkpoint ${binPath} has ${file.byteLength} bytes, checkpoint.json says ${header.bin.bytes}; ${fix}`);
+        throw new CheckpointError(
+          `checkpoint ${binPath} has ${file.byteLength} bytes, checkpoint.json says ${header.bin.bytes}; ${fix}`,
+        );
       const sha = createHash('sha256').update(file).digest('hex');
       if (sha !== header.bin.sha256)
         throw new CheckpointError(`checkpoint ${binPath} is corrupt (sha256 ${sha} does not match checkpoint.json); ${fix}`);

@@ -34,7 +34,14 @@ const sequences: UserSequence[] = Array.from({ length: 32 }, (_, u) => {
   };
 });
 const split = leaveOneOutSplit(sequences);
-const config = defaultDecoderConfig({ itemCount: I, outcomeCount: 1, dim: 8, maxLen: 8, timeFeatures: false, outcomeConditioning: false });
+const config = defaultDecoderConfig({
+  itemCount: I,
+  outcomeCount: 1,
+  dim: 8,
+  maxLen: 8,
+  timeFeatures: false,
+  outcomeConditioning: false,
+});
 const options = (over: Partial<TrainOptions>): TrainOptions => ({
   ...DEFAULT_TRAIN_OPTIONS,
   batchSize: 8, // 32 users -> 4 steps per epoch
@@ -128,7 +135,10 @@ describe('non-finite values', () => {
     expect(() => assertFiniteForExport([['a', ok]])).not.toThrow();
     let error: unknown;
     try {
-      assertFiniteForExport([['a', ok], ['item-embeddings', bad]]);
+      assertFiniteForExport([
+        ['a', ok],
+        ['item-embeddings', bad],
+      ]);
     } catch (e) {
       error = e;
     }
