@@ -17,6 +17,7 @@ const BROWSER_FILES = [
   'src/model/**',
   'src/errors/**',
   'src/demo/**',
+  'src/offline/**',
   'src/util/**',
   'src/bench/browser-bench.ts',
   'src/bench/synthetic-model.ts',
@@ -25,7 +26,7 @@ const BROWSER_FILES = [
   'docs/examples/**',
 ];
 /** Browser-safe exceptions inside those folders (Node-only helpers). */
-const NODE_ONLY_IN_BROWSER_FOLDERS = ['src/util/node-*.ts'];
+const NODE_ONLY_IN_BROWSER_FOLDERS = ['src/util/node-*.ts', 'src/offline/vite-plugin.ts'];
 
 export default defineConfig(
   {

@@ -15,25 +15,26 @@ import { fileURLToPath } from 'node:url';
 /**
  * Which folders each folder may import (its own files are always allowed). Node side:
  * data -> sid -> model -> train -> eval -> experiments -> cli; browser side: store -> model,
- * engine -> store, model, sid, gpu; client -> engine, model; demo -> client. `util` and `errors`
- * are the bottom and import nothing.
+ * engine -> store, model, sid, gpu; client -> engine, model; demo -> client, offline. `util` and
+ * `errors` are the bottom and import nothing.
  */
 export const LAYERS = {
   util: [],
   errors: [],
   gpu: ['util'],
+  offline: ['util'],
   data: ['util'],
   sid: ['util', 'data'],
-  model: ['util', 'sid'],
+  model: ['util', 'errors', 'sid'],
   store: ['util', 'errors', 'model'],
   engine: ['util', 'errors', 'gpu', 'sid', 'model', 'store'],
   client: ['util', 'errors', 'engine', 'model'],
-  demo: ['util', 'errors', 'client'],
-  train: ['util', 'data', 'sid', 'model'],
-  eval: ['util', 'data', 'sid', 'model', 'train'],
-  experiments: ['util', 'data', 'sid', 'model', 'train', 'eval'],
+  demo: ['util', 'errors', 'client', 'offline'],
+  train: ['util', 'errors', 'data', 'sid', 'model'],
+  eval: ['util', 'errors', 'data', 'sid', 'model', 'train'],
+  experiments: ['util', 'errors', 'data', 'sid', 'model', 'train', 'eval'],
   bench: ['util', 'errors', 'data', 'sid', 'model', 'gpu', 'store', 'engine', 'train'],
-  cli: ['util', 'data', 'sid', 'model', 'train', 'eval', 'experiments'],
+  cli: ['util', 'errors', 'data', 'sid', 'model', 'train', 'eval', 'experiments'],
   workers: ['util', 'errors', 'engine', 'bench'],
 };
 
