@@ -41,7 +41,8 @@ export class DecoderRecommender implements EvalRecommender {
       );
     for (const h of histories)
       for (const item of h.items)
-        if (!(item >= 0 && item < I)) throw new Error(`history item ${item} is outside the model's ${I} items: model and dataset do not match`);
+        if (!(item >= 0 && item < I))
+          throw new Error(`history item ${item} is outside the model's ${I} items: model and dataset do not match`);
     const rows = histories.map((h, i) => (h.items.length > 0 ? i : -1)).filter((i) => i >= 0);
     if (rows.length === 0) return;
     const present = rows.map((i) => histories[i]!);

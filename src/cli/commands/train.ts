@@ -67,7 +67,11 @@ export const options: OptionTable = {
   'in-batch': { type: 'boolean', help: "also draw as many negatives from the batch's positives (logQ-corrected)" },
   'full-softmax': { type: 'boolean', help: 'score every item (small catalogs) instead of sampling' },
   temperature: { type: 'string', value: '<t>', help: `softmax temperature on cosine (default ${MODEL_DEFAULTS.temperature})` },
-  'outcome-conditioning': { type: 'string', value: 'on|off', help: `outcome-conditioned head (default ${onOff(MODEL_DEFAULTS.outcomeConditioning)})` },
+  'outcome-conditioning': {
+    type: 'string',
+    value: 'on|off',
+    help: `outcome-conditioned head (default ${onOff(MODEL_DEFAULTS.outcomeConditioning)})`,
+  },
   'multi-token': { type: 'boolean', help: 'horizons next / soon(2-5) / later(6-15) instead of next only' },
   'time-features': {
     type: 'string',

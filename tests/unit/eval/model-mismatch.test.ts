@@ -65,8 +65,15 @@ describe('eval: model and dataset must match', () => {
     const config = defaultDecoderConfig({ itemCount: 10, outcomeCount: 1, dim: 8, maxLen: 4, timeFeatures: false });
     const params = initDecoderParams(config, 1);
     const rec = new DecoderRecommender('d', new Decoder(config, new Map(params)), null, [1]);
-    const history = { user: 0, items: Int32Array.from([1, 2]), outcomes: new Uint8Array(2), times: new Float64Array(2).fill(NaN) };
-    await expect(rec.scoreBatch([history], new Float32Array(12))).rejects.toThrow(/scores 10 items, but the output holds rows of 12/);
+    const history = {
+      user: 0,
+      items: Int32Array.from([1, 2]),
+      outcomes: new Uint8Array(2),
+      times: new Float64Array(2).fill(NaN),
+    };
+    await expect(rec.scoreBatch([history], new Float32Array(12))).rejects.toThrow(
+      /scores 10 items, but the output holds rows of 12/,
+    );
     await expect(rec.scoreBatch([{ ...history, items: Int32Array.from([1, 11]) }], new Float32Array(10))).rejects.toThrow(
       /history item 11 is outside the model's 10 items/,
     );

@@ -44,7 +44,10 @@ describe('--top100 tie rule', () => {
     const userIds = all.map((c) => `u${c.user}`);
     const itemIds = Array.from({ length: I }, (_, i) => `i${i}`);
     const result = await evaluate(tied, all, { itemCount: I, ks: [10, 50], topList: { path, userIds, itemIds, size: 100 } });
-    const rows = readFileSync(path, 'utf8').trim().split('\n').map((l) => l.split('\t'));
+    const rows = readFileSync(path, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split('\t'));
     expect(rows).toHaveLength(all.length * 100);
     const sums = { 'HR@10': 0, 'NDCG@10': 0, 'HR@50': 0, 'NDCG@50': 0 };
     let tiesAtTarget = 0;
