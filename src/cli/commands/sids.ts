@@ -5,10 +5,10 @@
  */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { loadDataset } from '../../data/index.ts';
 import { buildSemanticIds, formatSidSummary, sidConfigFor, summarizeSidBuild } from '../../sid/build.ts';
 import type { ItemVectorConfig } from '../../sid/item-vectors.ts';
 import { serializeSidArtifacts } from '../../sid/sid-table.ts';
+import { loadForCli } from './import.ts';
 import {
   formatUsage,
   numberOption,
@@ -79,17 +79,26 @@ function vectorOverrides(datasetName: string, spec: string | undefined): Partial
 
 export async function run(args: ParsedArgs): Promise<number> {
   const datasetArg = stringOption(args, 'dataset');
-  const dataset = await loadDataset(datasetArg, { dataDir: args.options.get('data-dir') });
-  const name = dataset.name;
-  const config = sidConfigFor(name, {
+  // Every option is checked before the dataset is read (a bad value exits 2 at once).
+  const overrides = {
     levels: optionalNumber(args, 'levels', { integer: true, min: 1, max: 8 }),
     codebookSize: optionalNumber(args, 'codes', { integer: true, min: 2, max: 65536 }),
     iterations: optionalNumber(args, 'iterations', { integer: true, min: 1 }),
     seed: numberOption(args, 'seed', 0, { integer: true }),
-    vectors: {
-      ...vectorOverrides(name, args.options.get('vectors')),
-      ...(args.options.has('dim') ? { dim: optionalNumber(args, 'dim', { integer: true, min: 1 }) } : {}),
-    },
+  };
+  const dim = optionalNumber(args, 'dim', { integer: true, min: 1 });
+  vectorOverrides('', args.options.get('vectors'));
+  if (args.flags.has('ablate')) {
+    numberOption(args, 'steps', 1500, { integer: true, min: 1 });
+    numberOption(args, 'eval-users', 0, { integer: true, min: 0 });
+    numberOption(args, 'beam', 100, { integer: true, min: 1 });
+    numberOption(args, 'pretrain-steps', 300, { integer: true, min: 0 });
+  }
+  const dataset = await loadForCli(datasetArg, { dataDir: args.options.get('data-dir') });
+  const name = dataset.name;
+  const config = sidConfigFor(name, {
+    ...overrides,
+    vectors: { ...vectorOverrides(name, args.options.get('vectors')), ...(dim !== undefined ? { dim } : {}) },
   });
   if (!(Number.isInteger(config.levels) && config.levels >= 1 && config.levels <= 8))
     throw new UsageError('--levels must be an integer in 1..8');

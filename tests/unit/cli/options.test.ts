@@ -6,6 +6,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { parseArgs } from '../../../src/cli/args.ts';
+import { options as trainOptions, trainSettings } from '../../../src/cli/commands/train.ts';
 import { main } from '../../../src/cli/main.ts';
 
 const EVENTS = resolve(import.meta.dirname, '../../fixtures/data/generic/events.csv');
@@ -75,6 +77,30 @@ describe('strict options (exit 2 + usage)', () => {
       expect(await main(['eval', '--dataset', EVENTS, '--model', 'popular', ...bad]), bad.join(' ')).toBe(2);
       expect(stderr).toContain('Usage: pocketrec eval');
     }
+  });
+
+  it('sids: bad values exit 2 before the dataset is read', async () => {
+    for (const bad of [
+      ['--levels', '9'],
+      ['--codes', '1'],
+      ['--vectors', 'colour'],
+      ['--ablate', '--steps', '0'],
+    ]) {
+      stderr = '';
+      expect(await main(['sids', '--dataset', join(tmp, 'no-such-dataset'), ...bad]), bad.join(' ')).toBe(2);
+      expect(stderr).toContain('Usage: pocketrec sids');
+    }
+  });
+
+  it('train passes only the model options the user gave; --full-softmax logs 0 negatives', () => {
+    expect(trainSettings(parseArgs(['--dataset', 'x'], trainOptions)).model).toEqual({});
+    const given = trainSettings(parseArgs(['--dataset', 'x', '--dim', '64', '--outcome-conditioning', 'off'], trainOptions));
+    expect(given.model).toEqual({ dim: 64, outcomeConditioning: false });
+    const full = trainSettings(parseArgs(['--dataset', 'x', '--full-softmax'], trainOptions));
+    expect(full.train).toMatchObject({ fullSoftmax: true, negatives: 0 });
+    expect(() => trainSettings(parseArgs(['--dataset', 'x', '--full-softmax', '--negatives', '64'], trainOptions))).toThrow(
+      /--full-softmax .* no --negatives/,
+    );
   });
 
   it('--help prints the usage generated from the declaration (every declared option listed)', async () => {
