@@ -5,7 +5,6 @@
  *
  * Node-only (it writes checkpoints); the model code it drives is the browser's (src/model/decoder.ts).
  */
-import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -16,6 +15,7 @@ import { buildBatch, type TrainingBatch, type TrainingSequence } from './batches
 import { fullSoftmaxWindowLoss, sampledSoftmaxWindowLoss } from './losses.ts';
 import { GradientWorker } from './parallel.ts';
 import { MULBERRY32_INCREMENT, mulberry32Output } from '../util/rng.ts';
+import { sha256Hex } from '../util/sha256.ts';
 import type { GradientWorkerLike, SampledNegatives, TrainOptions } from './options.ts';
 
 export { DEFAULT_TRAIN_OPTIONS, type GradientWorkerLike, type SampledNegatives, type TrainOptions } from './options.ts';
@@ -526,7 +526,7 @@ export class DecoderTrainer {
         : null,
       history: this.history,
       config: this.config,
-      bin: { bytes: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') },
+      bin: { bytes: bytes.byteLength, sha256: await sha256Hex(bytes) },
       entries,
     };
     writeFileSync(join(dir, 'checkpoint.bin.tmp'), bytes);
@@ -563,7 +563,7 @@ export class DecoderTrainer {
         throw new CheckpointError(
           `checkpoint ${binPath} has ${file.byteLength} bytes, checkpoint.json says ${header.bin.bytes}; ${fix}`,
         );
-      const sha = createHash('sha256').update(file).digest('hex');
+      const sha = await sha256Hex(file);
       if (sha !== header.bin.sha256)
         throw new CheckpointError(`checkpoint ${binPath} is corrupt (sha256 ${sha} does not match checkpoint.json); ${fix}`);
     } else {
