@@ -154,10 +154,6 @@ const DIRECTORY_LAYOUTS: { describe: string; detect(dir: string): Loader | undef
     describe: `${layout.sequences} (S3-Rec ${layout.name})`,
     detect: (dir: string): Loader | undefined => (findDataFile(dir, layout.sequences) ? (d, o) => importS3Rec(d, layout, o) : undefined),
   })),
-  {
-    describe: 'one <Name>.txt of "user item item ..." lines [+ <Name>_item2attributes.json] (S3-Rec format)',
-    detect: detectS3Rec,
-  },
   ...['csv', 'tsv'].map((ext) => ({
     describe: `events.${ext} [+ items.${ext}, vectors.${ext}] (generic)`,
     detect: (dir: string): Loader | undefined => {
@@ -175,6 +171,11 @@ const DIRECTORY_LAYOUTS: { describe: string; detect(dir: string): Loader | undef
         );
     },
   })),
+  // Last: a folder with events.csv and some notes.txt is a generic log.
+  {
+    describe: 'one <Name>.txt of "user item item ..." lines [+ <Name>_item2attributes.json] (S3-Rec format)',
+    detect: detectS3Rec,
+  },
 ];
 
 /** Picks a loader for a directory from the files it holds. */

@@ -76,6 +76,12 @@ describe('S3-Rec format by path', () => {
     expect(plain.summary.users).toBe(2);
   });
 
+  it('a folder with events.csv and a notes .txt stays a generic log (the S3-Rec guess comes last)', async () => {
+    const d = await loadDataset(folder({ 'events.csv': 'user,item\nu,a\nu,b\n', 'README.txt': 'These are our logs\n' }));
+    expect(d.summary.events).toBe(2);
+    expect(d.catalog.ids).toEqual(['a', 'b']);
+  });
+
   it('a folder in no known layout lists every layout it tried', async () => {
     const error = await loadDataset(folder({ 'notes.md': 'hello\n', 'a.txt': '1 2\n', 'b.txt': '3 4\n' })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DatasetNotFoundError);
