@@ -100,6 +100,8 @@ export const ARTIFACT_LIMITS = {
   maxTensors: 4096,
   /** Outcomes and horizons. */
   maxVocabulary: 256,
+  /** Bytes of manifest.json itself (the shipped model's is about 20 kB). */
+  maxManifestBytes: 16 * 1024 * 1024,
 } as const;
 
 /** Roles a file entry may have. */

@@ -4,8 +4,15 @@
  * (`verifyFile`) before anything is stored. A truncated or corrupt file is rejected here with
  * `ModelIntegrityError`; nothing reaches IndexedDB.
  */
-import { AbortError, ModelIntegrityError, NetworkError } from '../errors/errors.ts';
-import { parseManifest, verifyFile, type ArtifactFileEntry, type ArtifactRole, type ModelManifest } from '../model/manifest.ts';
+import { AbortError, ModelFormatError, ModelIntegrityError, NetworkError } from '../errors/errors.ts';
+import {
+  ARTIFACT_LIMITS,
+  parseManifest,
+  verifyFile,
+  type ArtifactFileEntry,
+  type ArtifactRole,
+  type ModelManifest,
+} from '../model/manifest.ts';
 
 /** The `fetch` the loader uses (injectable for tests). */
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
@@ -40,9 +47,11 @@ export async function fetchManifest(url: string, fetchImpl: FetchLike, signal?: 
       status: response.status,
     });
   }
-  let text: string;
+  // Read at most the limit (plus one chunk): a huge body is refused without holding it in memory.
+  const limit = ARTIFACT_LIMITS.maxManifestBytes;
+  let body: ArrayBuffer;
   try {
-    text = await response.text();
+    body = await readBody(response, limit, () => undefined, signal);
   } catch (error) {
     throwIfAborted(signal);
     throw new NetworkError(
@@ -51,7 +60,13 @@ export async function fetchManifest(url: string, fetchImpl: FetchLike, signal?: 
       { cause: error },
     );
   }
-  return parseManifest(text, url);
+  if (body.byteLength > limit) {
+    throw new ModelFormatError(
+      `${url} answered more than ${limit} bytes, far more than a pocketrec model manifest: check the URL; it must point at the exported manifest.json.`,
+      { url, reason: 'too-large', limitBytes: limit },
+    );
+  }
+  return parseManifest(new TextDecoder().decode(body), url);
 }
 
 /** Reads a response body into one buffer, reporting bytes as they arrive. */
