@@ -11,14 +11,7 @@
  * written only through `ModelStore`.
  */
 import * as tf from '@tensorflow/tfjs';
-import {
-  AbortError,
-  DeviceLostError,
-  DisposedError,
-  InvalidArgumentError,
-  PocketrecError,
-  toPocketrecError,
-} from '../errors/errors.ts';
+import { AbortError, DeviceLostError, DisposedError, InvalidArgumentError, toPocketrecError } from '../errors/errors.ts';
 import { openDatabase } from '../store/database.ts';
 import { fetchManifest, type FetchLike } from '../store/download.ts';
 import { ModelStore } from '../store/model-store.ts';
@@ -320,9 +313,4 @@ export class Engine implements EngineApi {
     this.store?.db.close();
     this.store = undefined;
   }
-}
-
-/** True when `error` is one of ours (helper for hosts that also catch other errors). */
-export function isPocketrecError(error: unknown): error is PocketrecError {
-  return error instanceof PocketrecError;
 }

@@ -1,7 +1,8 @@
 /**
  * What the engine needs from the model runtime (src/model/runtime.ts `DecoderRuntime`). The engine
  * codes against this port so its store/transport/fault tests can run a small stand-in, while the
- * real recommend path (`defaultRuntimeFactory`) uses `DecoderRuntime.fromArtifacts`.
+ * real hosts (engine/worker-entry.ts, the client's in-page engine) pass `DecoderRuntime.fromArtifacts`
+ * as the engine's `createRuntime`.
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { ArtifactRole, ModelManifest } from '../model/manifest.ts';

@@ -4,24 +4,20 @@
  * - `blocked`: another tab holds the database open at an older version and does not close it, so our
  *   upgrade cannot run. We reject with `StorageBlockedError` ("close other tabs") instead of hanging.
  * - `blocking` (`versionchange`): a newer tab wants to upgrade. We close our connection at once so it
- *   can, and tell the host (`onStorageEvent`), which should reload to pick up the new version.
- * - `terminated`: the browser dropped the connection (storage cleared, disk error). We tell the host;
- *   the next call reopens and, if the model is gone, downloads it again.
+ *   can, and tell the owner (`onClosed`); the next call reopens and gets `StorageBlockedError`
+ *   ("reload the page"), which is how the host learns it.
+ * - `terminated`: the browser dropped the connection (storage cleared, disk error). We tell the owner
+ *   (`onClosed`); the next call reopens and, if the model is gone, downloads it again.
  */
 import { openDB } from 'idb';
 import { StorageBlockedError, StorageUnavailableError } from '../errors/errors.ts';
 import { DEFAULT_DB_NAME, SCHEMA_VERSION, upgradeSchema, type PocketrecDB, type PocketrecDatabase } from './schema.ts';
 
-/** Something happened to the database connection that the host may want to show. */
-export type StorageEvent = { type: 'versionchange'; message: string } | { type: 'terminated'; message: string };
-
 /** Options of `openDatabase`. */
 export interface OpenDatabaseOptions {
   /** Database name (default `pocketrec`). */
   name?: string;
-  /** Told when another tab takes the database over or the browser drops it. */
-  onStorageEvent?: (event: StorageEvent) => void;
-  /** Called right after the connection closes itself for a newer tab. */
+  /** Called right after the connection closes itself for a newer tab, or the browser drops it. */
   onClosed?: () => void;
   /** Schema version to open (default `SCHEMA_VERSION`; tests use it to play a newer tab). */
   version?: number;
@@ -51,21 +47,12 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<P
         ),
       );
     },
-    blocking(currentVersion, blockedVersion) {
+    blocking() {
       db?.close();
       options.onClosed?.();
-      options.onStorageEvent?.({
-        type: 'versionchange',
-        message: `Another tab needs pocketrec database version ${blockedVersion} (this tab has ${currentVersion}); this tab closed its connection. Reload the page to continue.`,
-      });
     },
     terminated() {
       options.onClosed?.();
-      options.onStorageEvent?.({
-        type: 'terminated',
-        message:
-          'The browser closed the pocketrec database (storage cleared or a disk error); the model will be downloaded again on next use.',
-      });
     },
   });
   let db: PocketrecDatabase | undefined;

@@ -215,17 +215,17 @@ describe('loadModel', () => {
     oldTab.close();
   });
 
-  it('closes its connection and tells the host when another tab upgrades the database', async () => {
+  it('closes its connection and tells its owner when another tab upgrades the database', async () => {
     const name = `test-${dbCounter++}`;
     const events: string[] = [];
-    await openDatabase({ name, onStorageEvent: (e) => events.push(e.type) });
+    await openDatabase({ name, onClosed: () => events.push('closed') });
     const newer = await new Promise<IDBDatabase>((resolve, reject) => {
       const request = indexedDB.open(name, 99);
       request.onsuccess = () => resolve(request.result);
       request.onerror = () => reject(request.error);
     });
     expect(newer.version).toBe(99);
-    expect(events).toEqual(['versionchange']);
+    expect(events).toEqual(['closed']);
     newer.close();
     // This tab's code is now older than the database: reopening says "reload", typed.
     const stale = await openDatabase({ name }).catch((e: unknown) => e);
