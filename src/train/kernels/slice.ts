@@ -22,11 +22,12 @@ import { heapView, type WasmBackendLike } from './wasm-heap.ts';
 export function sliceInPlace(args: { inputs: Record<string, TensorInfo>; backend: unknown; attrs?: NamedAttrMap }): TensorInfo {
   const backend = args.backend as WasmBackendLike;
   const x = args.inputs['x']!;
+  // parseSliceParams returns [begin, size], typed as number[][].
   const [begin, size] = slice_util.parseSliceParams(
     x,
     args.attrs?.['begin'] as number | number[],
     args.attrs?.['size'] as number | number[] | undefined,
-  );
+  ) as [number[], number[]];
   const out = backend.makeOutput(size, x.dtype); // may grow the heap: before taking views
   const outValues = heapView(backend, out);
   if (outValues.length === 0) return out;

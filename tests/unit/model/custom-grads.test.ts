@@ -25,10 +25,11 @@ describe('hand-written gradients equal TF.js reference gradients (wasm)', () => 
   const seq = (n: number, s: number) => Array.from({ length: n }, (_, i) => Math.sin(i * s + 1));
 
   it('mm (both transpose orders) vs tf.matMul', () => {
-    for (const [m, k, n] of [
+    const shapes: [m: number, k: number, n: number][] = [
       [5, 3, 4],
       [6, 7, 2],
-    ]) {
+    ];
+    for (const [m, k, n] of shapes) {
       const a = tf.tensor2d(seq(m * k, 0.7), [m, k]);
       const b = tf.tensor2d(seq(k * n, 1.3), [k, n]);
       const w = tf.tensor2d(seq(m * n, 0.4), [m, n]);
