@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['tests/unit/**/*.test.ts'],
+    setupFiles: ['tests/unit/setup-backends.ts'],
     environment: 'node',
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -9,7 +9,7 @@
  * - the decoder alone (`DecoderRuntime`): a full prefill of a 200-event history against a one-event
  *   KV-cache append after 199 events, both read back to the host.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { Engine } from '../engine/engine.ts';
 import type { BackendName, RecordEvent } from '../engine/protocol.ts';
 import { scoreTopK } from '../gpu/score-topk.ts';

@@ -5,7 +5,7 @@
  * catalogs with these (the issue allows synthetic embeddings for size scaling); quality numbers never
  * come from here.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { buildArtifacts } from '../model/artifacts.ts';
 import { Decoder, defaultDecoderConfig, initDecoderParams, MULTI_TOKEN_HORIZONS } from '../model/decoder.ts';
 

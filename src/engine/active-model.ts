@@ -3,7 +3,7 @@
  * tables). Built from verified artifacts by `loadActiveModel` (storage or network through
  * src/store/loader.ts), warmed up before it serves, listed as a catalog, released on switch/dispose.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { ModelFormatError, PocketrecError, UnknownItemError } from '../errors/errors.ts';
 import type { SidArtifacts } from '../sid/sid-table.ts';
 import type { FetchLike } from '../store/download.ts';

@@ -8,7 +8,7 @@
  * runs, and why it differs. With `allowFallback: false` a failing preference throws
  * `BackendUnavailableError` instead.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { BackendUnavailableError } from '../errors/errors.ts';
 import type { AdapterReport, BackendName, BackendPreference, FallbackReport } from './protocol.ts';
 
@@ -85,6 +85,8 @@ export async function probeWebGPU(): Promise<{ adapter?: AdapterReport; reason?:
 async function trySetBackend(name: BackendName): Promise<string | undefined> {
   try {
     if (name === 'webgpu') await import('@tensorflow/tfjs-backend-webgpu');
+    if (name === 'webgl') await import('@tensorflow/tfjs-backend-webgl');
+    if (name === 'cpu') await import('@tensorflow/tfjs-backend-cpu');
     if (name === 'wasm') {
       const { configureWasm } = await import('./wasm-paths.ts'); // registers the wasm backend too
       configureWasm();

@@ -10,7 +10,7 @@
  * (session.ts), retrieval (recommend.ts over retrieval.ts and sid-retrieval.ts). IndexedDB is
  * written only through `ModelStore`.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { AbortError, DeviceLostError, DisposedError, InvalidArgumentError, toPocketrecError } from '../errors/errors.ts';
 import { openDatabase } from '../store/database.ts';
 import { fetchManifest, type FetchLike } from '../store/download.ts';

@@ -4,7 +4,7 @@
  * merge by the outcome budget, and explain with the closest history items. The primitives (planning,
  * merge, masks, the fused kernel) live in retrieval.ts and sid-retrieval.ts.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../errors/errors.ts';
 import { unknownItemsError, type ActiveModel } from './active-model.ts';
 import type { RecommendRequest, RecommendResult, Recommendation } from './protocol.ts';

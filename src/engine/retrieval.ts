@@ -6,7 +6,7 @@
  * Layout: `matMul(queries[Q,d], items[N,d], false, true)` is the fast orientation on WebGPU (~15x
  * faster than `items @ queryᵀ`, notes/browser-webgpu.md).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../errors/errors.ts';
 import { scoreTopK as fusedScoreTopK } from '../gpu/score-topk.ts';
 

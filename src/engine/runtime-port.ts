@@ -4,7 +4,7 @@
  * real hosts (engine/worker-entry.ts, the client's in-page engine) pass `DecoderRuntime.fromArtifacts`
  * as the engine's `createRuntime`.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs-core';
 import type { ArtifactRole, ModelManifest } from '../model/manifest.ts';
 
 /** One event as the decoder sees it: dense item row, outcome index, unix seconds (NaN if unknown). */

@@ -3,11 +3,10 @@
  * us their final URLs (`?url` imports), so hosts need no extra copy step. The threaded build hangs in
  * minified bundles (docs/development.md), so multithreading is switched off first.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
-import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 
 let configured = false;
 
@@ -22,7 +21,9 @@ export function configureWasm(): void {
     setWasmPaths({
       'tfjs-backend-wasm.wasm': wasmPlainUrl,
       'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
-      'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedUrl,
+      // Never fetched (multithreading is off above); pointing it at the simd file keeps the unused
+      // threaded binary out of every bundle.
+      'tfjs-backend-wasm-threaded-simd.wasm': wasmSimdUrl,
     });
   }
   configured = true;

@@ -7,7 +7,7 @@
  * score log sum_o prior(o) exp(cos(q_o, e) / T) — the mixture of the per-outcome softmaxes weighted by
  * the training outcome frequencies. Browser-safe (no fs): Node loading lives in src/train/load-model.ts.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { EvalRecommender, UserHistory } from './evaluate.ts';
 import type { Decoder } from '../model/decoder.ts';
 import { packHistories } from '../model/tokens.ts';

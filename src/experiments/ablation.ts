@@ -13,7 +13,7 @@
  * 'prefixmem+pretrain' (PrefixMem first pre-trained alone on next-code prediction over the catalog;
  * its pre-training steps come on top of the matched task steps).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { leaveOneOutSplit } from '../data/splits.ts';
 import type { Dataset } from '../data/types.ts';
 import { prefixMemConfigFor } from '../model/prefixmem.ts';

@@ -4,7 +4,8 @@
  * with a throw-away head. This teaches the memory tables which codes follow which prefixes; the
  * trained PrefixMem variables are then used as the initial values inside the larger model.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import '../train/tf-training.ts'; // gradients of the stock ops
 import { PrefixMem, prefixHashConfigOf } from '../model/prefixmem.ts';
 import { SidHead, crossEntropy } from './sid-head.ts';
 import { prefixHashIndices } from '../sid/prefix-hash.ts';

@@ -11,7 +11,7 @@
  * Generating a full SID code by code with this head is prefix-constrained beam search
  * (src/sid/beam-search.ts).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 /** SID head hyper-parameters. */
 export interface SidHeadConfig {

@@ -13,7 +13,8 @@
  * The same model with PrefixMem's `useMemory: false` is the plain per-level code embedding ablation; both
  * variants see the same batches (same seed), so their step counts and data match exactly.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import '../train/tf-training.ts'; // gradients of the stock ops
 import { PrefixMem, prefixHashConfigOf, type PrefixMemConfig } from '../model/prefixmem.ts';
 import { SidHead, crossEntropy, logSoftmax } from './sid-head.ts';
 import { constrainedBeamSearchBatch } from '../sid/beam-search.ts';

@@ -16,7 +16,7 @@
  * (use -Infinity to exclude seen or filtered items). On every other backend, and for k > 512, the
  * same function falls back to `matMul` + `topk`, so callers need not care which path ran.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 /** Items (or candidates) one workgroup sorts. Shared memory: 2 x 1024 x 4 B = 8 KiB (limit 16-32 KiB). */
 const BLOCK = 1024;

@@ -4,7 +4,7 @@
  * runtime and Node share this code; the CLI writes/reads the files (src/cli/commands/train.ts).
  * The format is specified in docs/artifacts.md.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { Decoder, parameterShapes, validateDecoderConfig, type DecoderConfig, type ItemEncoder } from './decoder.ts';
 import {
   MANIFEST_FORMAT,

@@ -17,7 +17,7 @@
  * padded slots are masked out of attention, so a padded batch and an unpadded single history give the
  * same hidden states.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { dense, l2Normalize, layerNorm, mm } from './ops.ts';
 import { TIME_FEATURES, type TokenBatch } from './tokens.ts';
 import { MULBERRY32_INCREMENT, mulberry32Output } from '../util/rng.ts';

@@ -7,7 +7,7 @@
  * a broadcast add / mul reduce over axis 0, both slow on wasm (docs/training.md). Each op below
  * computes the same values as the plain TF.js op; only its gradient is written differently.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 /**
  * A typed `tf.customGrad`. `f` gets the op's inputs and a `save` that keeps them for the backward

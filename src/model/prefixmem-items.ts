@@ -7,7 +7,7 @@
  * Holds the per-item codes [items, sidLength] and prefix-hash rows [items, sidLength, slots] as int32
  * tensors, so a lookup is two gathers plus PrefixMem's own computation. Browser-safe.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { prefixHashIndices } from '../sid/prefix-hash.ts';
 import type { SidTable } from '../sid/sid-table.ts';
 import type { ItemEncoder } from './decoder.ts';

@@ -14,7 +14,7 @@
  * runs in the browser on webgpu / wasm / cpu. With `useMemory: false` it is the plain-embedding
  * ablation: no memory tables exist and hash indices are ignored.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { PrefixHashConfig } from '../sid/prefix-hash.ts';
 import type { SidTable } from '../sid/sid-table.ts';
 

@@ -4,7 +4,7 @@
  * tokens, and turn the last hidden state into one retrieval query per (outcome, horizon) request.
  * Runs on whatever TF.js backend is current (webgpu / wasm / cpu).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { loadDecoder, type LoadedDecoder } from './artifacts.ts';
 import type { Decoder, LayerCache } from './decoder.ts';
 import type { ArtifactRole, ModelManifest } from './manifest.ts';

@@ -3,7 +3,7 @@
  * little-endian, each starting at a multiple of 4 bytes, described by `TensorEntry`s. Works on plain
  * ArrayBuffers (no fs), so the browser and Node load with the same code.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { ArtifactDType, TensorEntry } from './manifest.ts';
 
 /** Values of one tensor to pack: a name, shape and typed data. */

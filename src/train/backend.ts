@@ -9,8 +9,10 @@
  *
  * Call `await setupTrainingBackend()` once before building any tensor. Safe to call again.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import './tf-training.ts'; // gradients of the stock ops
 import '@tensorflow/tfjs-backend-wasm';
+import '@tensorflow/tfjs-backend-cpu';
 import { sliceWasmConfig, splitVWasmConfig } from './kernels/slice.ts';
 import { gatherWasmConfig } from './kernels/gather.ts';
 import { transposeWasmConfig } from './kernels/transpose.ts';

@@ -4,7 +4,7 @@
  * its own wasm backend, and sends the gradients back. The optimizer lives only on the main thread.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { DecoderConfig } from '../model/decoder.ts';
 import { setupTrainingBackend } from './backend.ts';
 import type { TrainingBatch } from './batches.ts';

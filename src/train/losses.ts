@@ -14,7 +14,7 @@
  * Accidental hits (a sampled negative equal to a positive) are not removed: with 128 of thousands of
  * items they are rare; for small catalogs use the full softmax.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { mm } from '../model/ops.ts';
 
 /**

@@ -7,7 +7,8 @@
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import './tf-training.ts'; // gradients of the stock ops
 import { Decoder, initDecoderParams, type DecoderConfig, type ItemEncoder } from '../model/decoder.ts';
 import { packTensors, readTensorValues } from '../model/weights-io.ts';
 import type { TensorEntry } from '../model/manifest.ts';

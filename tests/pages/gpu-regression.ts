@@ -9,8 +9,9 @@
  * horizon query), scoring (queries @ itemsᵀ), top-k (src/gpu/score-topk.ts: the fused WGSL kernel on
  * WebGPU), SID beam search over the trie, full recommend through the engine.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-webgpu';
+import '@tensorflow/tfjs-backend-cpu';
 import { buildSyntheticModel } from '../../src/bench/synthetic-model.ts';
 import { Engine } from '../../src/engine/engine.ts';
 import { probeWebGPU } from '../../src/engine/backend.ts';

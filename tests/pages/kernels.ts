@@ -3,8 +3,9 @@
  * plain arrays, so tests/browser/kernels.spec.ts can compare the fused WebGPU kernel with the cpu
  * reference (matMul + topk) and time both paths on the same adapter.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-webgpu';
+import '@tensorflow/tfjs-backend-cpu';
 import { scoreTopK, scoreTopKReference } from '../../src/gpu/score-topk.ts';
 
 /** One problem: Q queries against N items of width d, top-k, with some items excluded. */

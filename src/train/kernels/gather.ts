@@ -4,7 +4,7 @@
  * through a closure and gathers element by element (~30-40 ms for 25,600 rows of 50 here); other
  * cases go to the stock kernel, which we keep and call.
  */
-import { GatherV2, type KernelConfig, type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs';
+import { GatherV2, type KernelConfig, type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
 import { heapView, type WasmBackendLike } from './wasm-heap.ts';
 
 /** Builds the kernel config around the stock one (kept for the cases we do not handle). */

@@ -16,7 +16,7 @@ import {
   type KernelFunc,
   type NamedAttrMap,
   type TensorInfo,
-} from '@tensorflow/tfjs';
+} from '@tensorflow/tfjs-core';
 import { heapView, type WasmBackendLike } from './wasm-heap.ts';
 
 export function sliceInPlace(args: { inputs: Record<string, TensorInfo>; backend: unknown; attrs?: NamedAttrMap }): TensorInfo {

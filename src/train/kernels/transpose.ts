@@ -5,7 +5,7 @@
  * every training step; the blocked copy is several times faster. Every other case (rank > 2 after
  * squeezing, other dtypes) goes to the stock kernel, which we keep and call.
  */
-import { Transpose, type KernelConfig, type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs';
+import { Transpose, type KernelConfig, type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
 import { heapView, type WasmBackendLike } from './wasm-heap.ts';
 
 /** Tile edge: 8 was fastest here (12.9 ms for [25600, 200] vs 40.6 ms at 32). */

@@ -6,7 +6,7 @@
  * Views are invalidated when the heap grows (the ArrayBuffer is replaced), so a kernel must allocate
  * its output (which may grow the heap) BEFORE taking views of its inputs.
  */
-import type { DataType, TensorInfo } from '@tensorflow/tfjs';
+import type { DataType, TensorInfo } from '@tensorflow/tfjs-core';
 
 /** The parts of `BackendWasm` (tfjs-backend-wasm) that our kernels use. */
 export interface WasmBackendLike {

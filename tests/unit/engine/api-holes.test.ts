@@ -4,7 +4,7 @@
  * hold; and a history cleared under the engine's feet (site data cleared mid-session).
  */
 import 'fake-indexeddb/auto';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../../src/engine/engine.ts';
 import { MAX_BEAM_WIDTH, MAX_EXPLAIN } from '../../../src/engine/recommend.ts';

@@ -1,5 +1,5 @@
 import 'fake-indexeddb/auto';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { openDB } from 'idb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRecommender } from '../../../src/client/index.ts';

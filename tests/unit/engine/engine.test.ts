@@ -1,5 +1,5 @@
 import 'fake-indexeddb/auto';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../../src/engine/engine.ts';
 import type { EngineLoadOptions, RecommendResult } from '../../../src/engine/protocol.ts';

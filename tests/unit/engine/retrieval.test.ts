@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../../src/errors/errors.ts';
 import { MASKED_SCORE, apportion, buildMask, mergeCandidates, planQueries, retrieveTopK } from '../../../src/engine/retrieval.ts';

@@ -1,5 +1,5 @@
 import 'fake-indexeddb/auto';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { Endpoint } from 'comlink';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectWorkerEngine } from '../../../src/client/worker-engine.ts';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PrefixMem, prefixMemConfigFor } from '../../../src/model/prefixmem.ts';
 import { pretrainPrefixMem } from '../../../src/experiments/pretrain.ts';

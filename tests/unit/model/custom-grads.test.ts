@@ -1,4 +1,6 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+// Gradient functions of the stock ops (tf.grad below differentiates plain ops).
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { addRow, mm, mulRow } from '../../../src/model/ops.ts';
 import { logSumExpRows } from '../../../src/train/losses.ts';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildArtifacts, loadDecoder } from '../../../src/model/artifacts.ts';
 import { Decoder, defaultDecoderConfig } from '../../../src/model/decoder.ts';

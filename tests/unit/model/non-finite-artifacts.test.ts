@@ -1,6 +1,6 @@
 /** Issue 15 item 2: the runtime refuses a model whose weights or item embeddings hold NaN/Infinity (ModelFormatError). */
 import 'fake-indexeddb/auto';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../../src/engine/engine.ts';
 import { ModelFormatError } from '../../../src/errors/errors.ts';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PrefixMem, prefixHashConfigOf, type PrefixMemConfig } from '../../../src/model/prefixmem.ts';
 import { SidHead, crossEntropy } from '../../../src/experiments/sid-head.ts';

@@ -4,7 +4,7 @@
  * used to derive from weights.bin only, so such a re-export kept serving the stale catalog).
  */
 import 'fake-indexeddb/auto';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildArtifacts } from '../../../src/model/artifacts.ts';
 import { encodeCatalog } from '../../../src/model/catalog-file.ts';

@@ -1,4 +1,8 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+// Gradient functions of the stock ops (tf.grad below differentiates plain ops).
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+// Chained tensor methods (t.reshape(...)) are not part of tfjs-core's default entry; register them.
+import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { setupTrainingBackend } from '../../../src/train/backend.ts';
 

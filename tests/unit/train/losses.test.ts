@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { setupTrainingBackend } from '../../../src/train/backend.ts';
 import { fullSoftmaxWindowLoss, logSumExpRows, sampledSoftmaxWindowLoss } from '../../../src/train/losses.ts';
