@@ -10,10 +10,12 @@ import {
   MANIFEST_FORMAT,
   MANIFEST_FORMAT_VERSION,
   modelVersionOf,
+  validateManifest,
   type ArtifactFileEntry,
   type ArtifactRole,
   type ModelManifest,
 } from './manifest.ts';
+import { ModelFormatError } from '../errors/errors.ts';
 import { sha256Hex } from '../util/sha256.ts';
 import { packTensors, readTensorValues, unpackTensors, type HostTensor } from './weights-io.ts';
 import { deserializeSidArtifacts } from '../sid/sid-table.ts';
@@ -99,19 +101,20 @@ export async function buildArtifacts(input: ExportInput): Promise<Map<string, Ui
   return out;
 }
 
-/** Reads the decoder section of a manifest, checking format and version. */
+/**
+ * Reads the decoder section of a manifest: checks the whole manifest with `validateManifest` (the one
+ * set of checks, src/model/manifest.ts) and that it describes a pocketrec decoder. `ModelFormatError`.
+ */
 export function decoderSection(manifest: ModelManifest): DecoderModelSection {
-  if (manifest.format !== MANIFEST_FORMAT)
-    throw new Error(`not a pocketrec model manifest (format "${String(manifest.format)}")`);
-  if (manifest.formatVersion !== MANIFEST_FORMAT_VERSION)
-    throw new Error(
-      `model format version ${manifest.formatVersion} is not supported (this runtime reads ${MANIFEST_FORMAT_VERSION})`,
-    );
+  validateManifest(manifest, `model ${String(manifest.modelVersion)}`);
   const model = manifest.model as unknown as DecoderModelSection;
-  if (model?.kind !== 'pinrec-decoder') throw new Error(`manifest.model.kind must be "pinrec-decoder"`);
-  validateDecoderConfig(model.decoder);
-  if (model.decoder.itemCount !== manifest.itemCount || model.decoder.dim !== manifest.embeddingDim)
-    throw new Error('manifest itemCount/embeddingDim disagree with the decoder config');
+  if (model.kind !== 'pinrec-decoder')
+    throw new ModelFormatError(
+      `manifest.model.kind is ${JSON.stringify(model.kind)}, expected "pinrec-decoder"; re-export the model.`,
+      {
+        reason: 'invalid',
+      },
+    );
   return model;
 }
 
