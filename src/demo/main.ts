@@ -99,6 +99,14 @@ function showStatus(status: DemoStatus): void {
   showOffline();
 }
 
+/** The header while no engine runs (starting, failed, deleted): no stale backend facts. */
+function showNotRunning(text: string): void {
+  lastStatus = undefined;
+  engineStatus.textContent = text;
+  engineStatus.classList.remove('warn');
+  engineDetail.textContent = '';
+}
+
 function showOffline(): void {
   if (navigator.onLine) {
     offlineStatus.textContent = '';
@@ -207,7 +215,7 @@ function errorView(error: unknown): void {
     ),
   );
   setState('error');
-  engineStatus.textContent = 'The model is not running';
+  showNotRunning('The model is not running');
   showOffline();
 }
 
@@ -242,7 +250,7 @@ function deletedView(): void {
     ),
   );
   setState('deleted');
-  engineStatus.textContent = 'The model is not running';
+  showNotRunning('The model is not running');
   document.getElementById('deleted-restart')?.focus();
 }
 
@@ -254,7 +262,7 @@ async function start(): Promise<void> {
   mounted = undefined;
   skipLinks.hidden = true;
   setState('loading');
-  engineStatus.textContent = 'Starting…';
+  showNotRunning('Starting…');
   showOffline();
   const onProgress = loadingView();
   if (engine) {

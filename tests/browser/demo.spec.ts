@@ -90,6 +90,8 @@ test('a new user explores, rates, steers, reads why, and clears data', async ({ 
   await page.click('#storage-delete');
   await expect(page.locator('#deleted-notice')).toBeVisible();
   await expect(page.locator('header h1')).toHaveText('pocketrec');
+  await expect(page.locator('#engine-status')).toHaveText('The model is not running'); // no stale backend facts
+  await expect(page.locator('#engine-detail')).toBeEmpty();
   await expect(page.locator('#deleted-restart')).toBeFocused();
   await page.screenshot({ path: `${SHOTS}/demo-5-deleted.png` });
   await page.click('#deleted-restart');
