@@ -79,3 +79,33 @@ test('a model URL the preview server answers with index.html fails with a typed 
     expect(created.error.message).toMatch(/check the URL/i);
   }
 });
+
+test('a re-export that changes only the catalog gets a new version, and the browser downloads it', async ({ page, context }) => {
+  const first = await servedTinyModel('re', 5);
+  const reexport = await servedTinyModel('re', 5, (i) => (i === 2 ? 'Renamed' : `Item ${i + 1}`));
+  const changed = [...first.files.keys()].filter((path) => first.files.get(path)!.join() !== reexport.files.get(path)!.join());
+  expect(changed.sort()).toEqual(['catalog.json', 'manifest.json']); // same weights, item table and SIDs
+
+  const served: ServedModel = { prefix: first.prefix, files: new Map(first.files) };
+  const net = { offline: false, requests: [] as string[] };
+  await serveModels(context, [served], net);
+  await openEnginePage(page);
+  const created = await page.evaluate(() =>
+    window.engineTest.create('r', { modelUrl: '/test-models/re/manifest.json', namespace: 'reexport', backend: 'wasm' }),
+  );
+  expect(created.ok, JSON.stringify(created)).toBe(true);
+  const titleOfI3 = async () => {
+    const catalog = await page.evaluate(() => window.engineTest.call('r', 'catalog'));
+    return catalog.ok ? catalog.value.find((item) => item.itemId === 'i3')?.title : undefined;
+  };
+  expect(await titleOfI3()).toBe('Item 3');
+
+  // Re-deploy at the same URL.
+  for (const [path, bytes] of reexport.files) served.files.set(path, bytes);
+  net.requests.length = 0;
+  const updated = await page.evaluate(() => window.engineTest.call('r', 'update', { modelUrl: '/test-models/re/manifest.json' }));
+  expect(updated.ok, JSON.stringify(updated)).toBe(true);
+  if (updated.ok && created.ok) expect(updated.value.modelVersion).not.toBe(created.value.status.modelVersion);
+  expect(net.requests).toContain('/test-models/re/catalog.json');
+  expect(await titleOfI3()).toBe('Renamed');
+});
