@@ -5,7 +5,7 @@
  *
  * Node-only (it writes checkpoints); the model code it drives is the browser's (src/model/decoder.ts).
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import './tf-training.ts'; // gradients of the stock ops
@@ -15,6 +15,7 @@ import type { TensorEntry } from '../model/manifest.ts';
 import { buildBatch, type TrainingBatch, type TrainingSequence } from './batches.ts';
 import { fullSoftmaxWindowLoss, sampledSoftmaxWindowLoss } from './losses.ts';
 import { GradientWorker } from './parallel.ts';
+import { writeFileAtomic } from '../util/node-fs.ts';
 import { MULBERRY32_INCREMENT, mulberry32Output } from '../util/rng.ts';
 import { sha256Hex } from '../util/sha256.ts';
 import type { GradientWorkerLike, SampledNegatives, TrainOptions } from './options.ts';
@@ -530,10 +531,8 @@ export class DecoderTrainer {
       bin: { bytes: bytes.byteLength, sha256: await sha256Hex(bytes) },
       entries,
     };
-    writeFileSync(join(dir, 'checkpoint.bin.tmp'), bytes);
-    renameSync(join(dir, 'checkpoint.bin.tmp'), join(dir, 'checkpoint.bin'));
-    writeFileSync(join(dir, 'checkpoint.json.tmp'), JSON.stringify(header));
-    renameSync(join(dir, 'checkpoint.json.tmp'), join(dir, 'checkpoint.json'));
+    writeFileAtomic(join(dir, 'checkpoint.bin'), bytes);
+    writeFileAtomic(join(dir, 'checkpoint.json'), JSON.stringify(header));
   }
 
   /**

@@ -3,7 +3,8 @@
  * unmasked metric table and optionally writes the result JSON (docs/benchmarks/) and a top-100 TSV.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeFileAtomic } from '../../util/node-fs.ts';
 import { cpus, arch, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import {
@@ -239,8 +240,7 @@ export async function run(args: ParsedArgs): Promise<number> {
     };
     const path = resolve(out);
     mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(`${path}.partial`, `${JSON.stringify(json, null, 2)}\n`);
-    renameSync(`${path}.partial`, path);
+    writeFileAtomic(path, `${JSON.stringify(json, null, 2)}\n`, '.partial');
     process.stderr.write(`wrote ${path}\n`);
   }
   return 0;

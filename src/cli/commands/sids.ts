@@ -3,7 +3,8 @@
  * trie) and writes `<out>/<dataset>.sids.bin` (table + trie + codebooks, src/sid/sid-table.ts format)
  * and `<out>/<dataset>.sids.json` (statistics, config, and the content model for cold start).
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeFileAtomic, writeFilesAtomic } from '../../util/node-fs.ts';
 import { resolve } from 'node:path';
 import { buildSemanticIds, formatSidSummary, sidConfigFor, summarizeSidBuild } from '../../sid/build.ts';
 import type { ItemVectorConfig } from '../../sid/item-vectors.ts';
@@ -120,13 +121,15 @@ export async function run(args: ParsedArgs): Promise<number> {
       : null,
   };
   // Write to temporaries and rename, so a failure never leaves half-written outputs.
-  writeFileSync(
-    `${binPath}.tmp`,
-    new Uint8Array(serializeSidArtifacts({ table: build.table, trie: build.trie, codebooks: build.quantization.codebooks })),
-  );
-  writeFileSync(`${jsonPath}.tmp`, `${JSON.stringify(json, null, 1)}\n`);
-  renameSync(`${binPath}.tmp`, binPath);
-  renameSync(`${jsonPath}.tmp`, jsonPath);
+  writeFilesAtomic([
+    {
+      path: binPath,
+      data: new Uint8Array(
+        serializeSidArtifacts({ table: build.table, trie: build.trie, codebooks: build.quantization.codebooks }),
+      ),
+    },
+    { path: jsonPath, data: `${JSON.stringify(json, null, 1)}\n` },
+  ]);
   if (!args.flags.has('quiet')) process.stdout.write(`${formatSidSummary(stats)}\n`);
   process.stdout.write(`wrote ${binPath}\nwrote ${jsonPath}\n`);
   if (args.flags.has('ablate')) {
@@ -161,8 +164,7 @@ export async function run(args: ParsedArgs): Promise<number> {
         trainExamples,
         results: partial,
       };
-      writeFileSync(`${ablationPath}.tmp`, `${JSON.stringify(report, null, 1)}\n`);
-      renameSync(`${ablationPath}.tmp`, ablationPath);
+      writeFileAtomic(ablationPath, `${JSON.stringify(report, null, 1)}\n`);
     };
     const result = runSidAblation(
       dataset,

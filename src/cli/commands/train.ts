@@ -3,7 +3,8 @@
  * each epoch with the evaluation harness (full ranking, history masked), stops early, and exports
  * the model artifacts (manifest.json + weights.bin + item-embeddings.bin [+ catalog.json]).
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeFileAtomic } from '../../util/node-fs.ts';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import {
@@ -115,12 +116,6 @@ export function assertFiniteForExport(tensors: Iterable<[string, tf.Tensor]>): v
     if (bad > 0)
       throw new CliError(`export refused: ${name} has ${bad} non-finite value(s) of ${values.length}; nothing was written`, 1);
   }
-}
-
-/** Writes bytes to path via tmp + rename (never a half-written file). */
-function writeAtomic(path: string, bytes: Uint8Array): void {
-  writeFileSync(`${path}.tmp`, bytes);
-  renameSync(`${path}.tmp`, path);
 }
 
 /**
@@ -361,8 +356,8 @@ export async function run(args: ParsedArgs): Promise<number> {
   });
   table.dispose();
   // Binary files first, manifest last: a reader never sees a manifest pointing at missing files.
-  for (const [path, bytes] of files) if (path !== 'manifest.json') writeAtomic(join(out, path), bytes);
-  writeAtomic(join(out, 'manifest.json'), files.get('manifest.json')!);
+  for (const [path, bytes] of files) if (path !== 'manifest.json') writeFileAtomic(join(out, path), bytes);
+  writeFileAtomic(join(out, 'manifest.json'), files.get('manifest.json')!);
   log(`exported to ${out}: ${[...files].map(([p, b]) => `${p} (${b.byteLength} B)`).join(', ')}`);
   process.stdout.write(`${JSON.stringify({ out, metrics, history: result.history })}\n`);
   trainer.dispose();
