@@ -6,7 +6,13 @@
  * `segmentIds`; `out[s, ...inner] = sum over positions p with segmentIds[p] == s of x[p, ...inner]`,
  * output shape `[numSegments, ...inner]`. Ids outside `[0, numSegments)` are dropped (as TF does).
  */
-import { UnsortedSegmentSum, type KernelConfig, type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
+import {
+  UnsortedSegmentSum,
+  type KernelConfig,
+  type KernelFunc,
+  type NamedAttrMap,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
 import { heapView, type WasmBackendLike } from './wasm-heap.ts';
 
 function unsortedSegmentSum(args: { inputs: Record<string, TensorInfo>; backend: unknown; attrs?: NamedAttrMap }): TensorInfo {
