@@ -133,7 +133,7 @@ function looksLikeHtml(text: string): boolean {
 export function parseManifest(text: string, source: string): ModelManifest {
   if (looksLikeHtml(text)) {
     throw new ModelFormatError(
-      `${source} answered an HTML page, not a pocketrec model manifest: check the URL (a dev or preview server answers a missing file with its index.html). modelUrl must point at the exported manifest.json.`,
+      `${source} is an HTML page, not a pocketrec model manifest: check the URL or path (a dev or preview server answers a missing file with its index.html, status 200); it must point at the exported manifest.json.`,
       { url: source, reason: 'html' },
     );
   }

@@ -131,7 +131,7 @@ describe('parseManifest', () => {
     })();
     expect(error).toBeInstanceOf(ModelFormatError);
     expect((error as ModelFormatError).details).toMatchObject({ reason: 'html', url: '/models/missing/manifest.json' });
-    expect((error as Error).message).toMatch(/answered an HTML page, not a pocketrec model manifest: check the URL/);
+    expect((error as Error).message).toMatch(/is an HTML page, not a pocketrec model manifest: check the URL/);
   });
 
   it('says "not valid JSON" for other text', () => {
