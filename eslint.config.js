@@ -34,6 +34,8 @@ export default defineConfig(
       'node_modules/',
       'dist/',
       'dist-test/',
+      'dist-demo/',
+      'tests/consumer/.work/',
       'test-results/',
       'playwright-report/',
       'runs/',

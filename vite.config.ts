@@ -1,7 +1,7 @@
 /**
  * Vite configuration for the demo app and the browser test pages.
  *
- * `vite build` builds the demo (index.html) into dist/. `vite build --mode test` also builds every
+ * `vite build` builds the demo (index.html) into dist-demo/. `vite build --mode test` also builds every
  * page under tests/pages/ and the embedding example (docs/examples/embed/) into dist-test/, which the
  * Playwright suite serves with `vite preview --mode test`. Workers are ES modules
  * (`new Worker(new URL(...), { type: 'module' })`).
@@ -32,10 +32,10 @@ export default defineConfig(({ mode }) => {
   return {
     root,
     publicDir: 'public',
-    // The demo's service worker (dist/sw.js): a second visit works offline (docs/demo.md).
+    // The demo's service worker (dist-demo/sw.js): a second visit works offline (docs/demo.md).
     plugins: [offlinePrecache()],
     build: {
-      outDir: isTest ? 'dist-test' : 'dist',
+      outDir: isTest ? 'dist-test' : 'dist-demo', // dist/ is the npm package's (npm run build:package)
       emptyOutDir: true,
       target: 'es2022',
       chunkSizeWarningLimit: 4096,
@@ -43,6 +43,8 @@ export default defineConfig(({ mode }) => {
         input: { main: resolve(root, 'index.html'), ...(isTest ? testPages() : {}) },
       },
     },
+    // docs/examples/embed imports `pocketrec` by package name, as a host app does; here that is the source.
+    resolve: { alias: [{ find: /^pocketrec$/, replacement: resolve(root, 'src/client/index.ts') }] },
     worker: { format: 'es' },
     server: { host: '127.0.0.1', port: 5173 },
     preview: { host: '127.0.0.1', port: isTest ? Number(process.env.POCKETREC_TEST_PORT || 4173) : 4174, strictPort: true },

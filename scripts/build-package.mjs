@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 // `npm run build:package`: builds what the npm package ships, into dist/.
 //   dist/index.js (+ chunks)  the client API (ESM); dependencies stay imports (the host bundles them)
-//   dist/worker.js (+ chunks) the engine worker, self-contained: TF.js core + backends, idb and
+//   dist/worker.js            the engine worker in one minified file: TF.js core + backends, idb and
 //                             comlink bundled in, so a host's dev server serves it as is (no CommonJS
-//                             left for it to convert); the wasm binaries sit beside it
+//                             left for it to convert); the two wasm binaries sit beside it
 //   dist/types/               .d.ts for the public API (tsc)
 //   dist/cli/                 the Node CLI compiled to JS (tsc), run by bin/pocketrec.mjs
 // The demo app's build (`vite build`, vite.config.ts) is separate and unchanged.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { build } from 'vite';
 
@@ -21,31 +21,73 @@ const isDependency = (id) => dependencies.some((name) => id === name || id.start
 
 /** The placeholder the client build puts where the worker URL goes; replaced after bundling. */
 const WORKER_URL = '__POCKETREC_DEFAULT_WORKER_URL__';
+/** The same for the wasm binaries' URLs (`?url` imports in src/engine/wasm-paths.ts). */
+const WASM_URL = '__POCKETREC_WASM_URL__';
+const WASM_URL_IMPORT = /^@tensorflow\/tfjs-backend-wasm\/dist\/(tfjs-backend-wasm(?:-simd)?\.wasm)\?url$/;
+
+/**
+ * Turns `import url from '@tensorflow/tfjs-backend-wasm/dist/x.wasm?url'` (src/engine/wasm-paths.ts)
+ * into `new URL('./x.wasm', import.meta.url).href`, pointing at the copies in dist/: the standard
+ * pattern every bundler follows, instead of Vite's `?url` (unknown to other bundlers).
+ */
+function wasmUrls() {
+  const prefix = '\0pocketrec-wasm-url:';
+  return {
+    name: 'pocketrec-wasm-urls',
+    enforce: 'pre',
+    resolveId(id) {
+      const match = WASM_URL_IMPORT.exec(id);
+      return match ? `${prefix}${match[1]}` : null;
+    },
+    load(id) {
+      if (!id.startsWith(prefix)) return null;
+      return `export default ${WASM_URL}(${JSON.stringify(id.slice(prefix.length))});`;
+    },
+    renderChunk(code) {
+      if (!code.includes(WASM_URL)) return null;
+      const replaced = code.replace(
+        /__POCKETREC_WASM_URL__\((["'`])([\w.-]+)\1\)/g,
+        (_, quote, name) => `new URL(${quote}./${name}${quote}, import.meta.url).href`,
+      );
+      return { code: replaced, map: null };
+    },
+  };
+}
 
 rmSync(dist, { recursive: true, force: true });
+mkdirSync(dist, { recursive: true });
+// The wasm backend's binaries, for the worker and the in-page engine alike. The threaded build is
+// never loaded (src/engine/wasm-paths.ts switches multithreading off), so it is not shipped.
+for (const name of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm'])
+  copyFileSync(resolve(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist', name), resolve(dist, name));
 
-// 1. The worker. `base: './'` makes asset URLs relative to the worker file (new URL(..., import.meta.url)).
+// 1. The worker.
 await build({
   configFile: false,
   root,
   base: './',
   publicDir: false,
   logLevel: 'warn',
+  plugins: [wasmUrls()],
   build: {
     outDir: dist,
     emptyOutDir: false,
     target: 'es2022',
-    minify: false,
+    minify: true,
     sourcemap: false,
     assetsInlineLimit: 0,
+    chunkSizeWarningLimit: 4096,
     copyPublicDir: false,
+    modulePreload: false, // the preload helper touches `document`, which a worker has not
     rollupOptions: {
       input: { worker: resolve(root, 'workers/engine.worker.ts') },
       preserveEntrySignatures: false,
       output: {
         format: 'es',
         entryFileNames: '[name].js',
-        chunkFileNames: 'worker-[name].js',
+        // One file: chunks that import the entry back would load it a second time under another URL
+        // (Vite's dev server adds `?v=` to the entry only), starting a second engine on the same port.
+        codeSplitting: false,
         assetFileNames: '[name][extname]',
       },
     },
@@ -75,6 +117,7 @@ await build({
         return { code: code.replace(`${WORKER_URL}()`, "new URL('./worker.js', import.meta.url)"), map: null };
       },
     },
+    wasmUrls(),
   ],
   build: {
     outDir: dist,
@@ -85,7 +128,7 @@ await build({
     copyPublicDir: false,
     lib: { entry: resolve(root, 'src/client/index.ts'), formats: ['es'], fileName: 'index' },
     rollupOptions: {
-      external: isDependency,
+      external: (id) => !WASM_URL_IMPORT.test(id) && isDependency(id),
       output: { chunkFileNames: 'client-[name].js' },
     },
   },
@@ -110,8 +153,10 @@ function run(command, args) {
 }
 
 // 3. Types and the CLI (tsc).
-run('npx', ['tsc', '-p', 'tsconfig.package.json']);
-run('npx', ['tsc', '-p', 'tsconfig.cli.json']);
+// The compiler `npm run typecheck` uses (TypeScript 7, installed as `typescript7`).
+const tsc = resolve(root, 'node_modules/typescript7/bin/tsc');
+run(process.execPath, [tsc, '-p', 'tsconfig.package.json']);
+run(process.execPath, [tsc, '-p', 'tsconfig.cli.json']);
 // The training gradient worker starts from a .mjs file; in dist it loads the compiled module directly.
 writeFileSync(
   resolve(dist, 'cli/train/grad-worker.mjs'),

@@ -3,10 +3,12 @@
 //   1. lint (npm run lint: layer/cycle check with its self-test, prettier --check, eslint)
 //   2. type-check (tsc -b: the browser project without Node types, the Node project with them)
 //   3. unit tests in Node (vitest)
-//   4. find or install Chromium (scripts/find-browser.mjs), build the test pages (vite build --mode test)
-//   5. browser tests in Chromium with WebGPU (Playwright)
-// `--only unit` / `--only browser` runs one half; arguments after `--` go to Playwright (e.g. spec
-// files: `npm run test:gpu` is `--only browser -- tests/browser/gpu-regression.spec.ts ...`).
+//   4. find or install Chromium (scripts/find-browser.mjs)
+//   5. the consumer app (tests/consumer/run.mjs): pack the package, install the tarball offline into
+//      a fresh Vite + TypeScript app, its tsc + vite build, Playwright on its vite preview and vite dev
+//   6. build the test pages (vite build --mode test), browser tests in Chromium with WebGPU (Playwright)
+// `--only unit` / `--only consumer` / `--only browser` runs one part; arguments after `--` go to
+// Playwright (e.g. spec files: `npm run test:gpu` is `--only browser -- tests/browser/gpu-regression.spec.ts ...`).
 // Each stage prints a banner and its wall time; the last line totals both runners' results.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -14,6 +16,7 @@ import { findBrowser } from './find-browser.mjs';
 
 const UNIT_REPORT = 'test-results/unit-results.json';
 const BROWSER_REPORT = 'test-results/browser-results.json';
+const CONSUMER_REPORT = 'test-results/consumer-results.json';
 
 const only = (() => {
   const i = process.argv.indexOf('--only');
@@ -21,15 +24,15 @@ const only = (() => {
 })();
 const separator = process.argv.indexOf('--');
 const playwrightArgs = separator >= 0 ? process.argv.slice(separator + 1) : [];
-if (only && only !== 'unit' && only !== 'browser') {
-  console.error(`unknown --only value "${only}" (expected unit or browser)`);
+if (only && only !== 'unit' && only !== 'browser' && only !== 'consumer') {
+  console.error(`unknown --only value "${only}" (expected unit, consumer or browser)`);
   process.exit(2);
 }
 
 const summary = [];
 const counts = { passed: 0, failed: 0, skipped: 0 };
 mkdirSync('test-results', { recursive: true });
-for (const report of [UNIT_REPORT, BROWSER_REPORT]) rmSync(report, { force: true });
+for (const report of [UNIT_REPORT, BROWSER_REPORT, CONSUMER_REPORT]) rmSync(report, { force: true });
 
 /** Adds the pass/fail/skip counts of vitest's and Playwright's JSON reports to `counts`. */
 function countResults() {
@@ -39,8 +42,9 @@ function countResults() {
     counts.failed += unit.numFailedTests ?? 0;
     counts.skipped += (unit.numPendingTests ?? 0) + (unit.numTodoTests ?? 0);
   }
-  if (existsSync(BROWSER_REPORT)) {
-    const stats = JSON.parse(readFileSync(BROWSER_REPORT, 'utf8')).stats ?? {};
+  for (const report of [CONSUMER_REPORT, BROWSER_REPORT]) {
+    if (!existsSync(report)) continue;
+    const stats = JSON.parse(readFileSync(report, 'utf8')).stats ?? {};
     counts.passed += (stats.expected ?? 0) + (stats.flaky ?? 0);
     counts.failed += stats.unexpected ?? 0;
     counts.skipped += stats.skipped ?? 0;
@@ -69,7 +73,7 @@ function printSummary() {
   console.log(`${counts.passed} passed, ${counts.failed} failed${skipped}`);
 }
 
-if (only !== 'browser') {
+if (!only || only === 'unit') {
   stage('lint (layers, prettier, eslint)', 'npm', ['run', '--silent', 'lint']);
   stage('type-check (npm run typecheck)', 'npm', ['run', '--silent', 'typecheck']);
   stage('unit tests (Node, vitest)', 'npx', [
@@ -87,6 +91,20 @@ if (only !== 'unit') {
   } catch (error) {
     console.error(`\n=== browser tests cannot run: ${error.message}`);
     process.exit(1);
+  }
+  if (!only || only === 'consumer') {
+    stage(
+      'consumer app (pack, offline install, tsc, vite build, Playwright on preview + dev)',
+      'node',
+      ['tests/consumer/run.mjs'],
+      {
+        CHROMIUM_PATH: chromiumPath,
+      },
+    );
+  }
+  if (only === 'consumer') {
+    printSummary();
+    process.exit(0);
   }
   stage('build test pages (vite build --mode test)', 'npx', ['vite', 'build', '--mode', 'test', '--logLevel', 'warn']);
   stage('browser tests (Playwright, Chromium + WebGPU)', 'npx', ['playwright', 'test', ...playwrightArgs], {

@@ -27,6 +27,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   eval: () => import('./commands/eval.ts'),
   sids: () => import('./commands/sids.ts'),
   train: () => import('./commands/train.ts'),
+  'export-model': () => import('./commands/export-model.ts'),
 };
 
 function printHelp(): Promise<void> {
@@ -34,7 +35,7 @@ function printHelp(): Promise<void> {
     const lines = ['Usage: pocketrec <command> [options]', '', 'Commands:'];
     for (const [name, load] of Object.entries(COMMANDS)) {
       const command = await load();
-      lines.push(`  ${name.padEnd(10)} ${command.summary}`);
+      lines.push(`  ${name.padEnd(12)} ${command.summary}`);
     }
     lines.push('', 'Run `pocketrec <command> --help` for the options of one command.');
     process.stdout.write(`${lines.join('\n')}\n`);

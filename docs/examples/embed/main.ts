@@ -1,10 +1,10 @@
 /**
- * A minimal host app: everything it needs comes from the package's public entry (src/client, i.e.
- * `import { createRecommender } from 'pocketrec'` in an app that installs the package). It loads the
+ * A minimal host app: it imports `pocketrec` by package name, as an app that installs the package does
+ * (in this repository vite.config.ts and tsconfig.browser.json map the name to src/client). It loads the
  * shipped model in the default worker, seeds a short history on first visit, lists
  * recommendations, and records a "love" when the user clicks one.
  */
-import { createRecommender, PocketrecError, UnknownItemError, type Recommender } from '../../../src/client/index.ts';
+import { createRecommender, PocketrecError, UnknownItemError, type Recommender } from 'pocketrec';
 
 const $ = (id: string): HTMLElement => document.getElementById(id)!;
 const MODEL_URL = new URL('/models/ml-latest-small/manifest.json', location.href);
