@@ -33,7 +33,9 @@ export default defineConfig(
     ignores: [
       'node_modules/',
       'dist/',
+      'dist-demo/',
       'dist-test/',
+      'tests/consumer/.work/',
       'dist-demo/',
       'tests/consumer/.work/',
       'test-results/',
