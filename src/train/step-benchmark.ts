@@ -1,15 +1,20 @@
 /**
  * Training-step benchmark (run: npx tsx src/train/step-benchmark.ts [steps]). Step time on ML-1M, HSTU config (batch 128 users x 200, d 50, 2 blocks, 1 head, 128 negatives): single thread vs 2 threads.
  * Reads ML-1M from the data directory (../shared/datasets or POCKETREC_DATA_DIR); docs/benchmarks.md
- * (Decoder) reports its output. Not imported by anything.
+ * (Decoder) reports its output. Not imported by anything. `npm run bench:train` measures the same
+ * steps beside the same-machine PyTorch reference (docs/benchmarks.md).
  */
-import { setupTrainingBackend } from './backend.ts';
-import { loadDataset } from '../data/index.ts';
-import { leaveOneOutSplit } from '../data/splits.ts';
-import { defaultDecoderConfig } from '../model/decoder.ts';
-import { DecoderTrainer, DEFAULT_TRAIN_OPTIONS } from './trainer.ts';
-import { GradientWorker } from './parallel.ts';
-import { buildBatch } from './batches.ts';
+import { register } from 'node:module';
+// Training loads TF.js's per-op gradient modules, which Node resolves only through this hook (as the
+// CLI does), so the training modules are imported after registering it.
+register('../../bin/tfjs-esm-hook.mjs', import.meta.url);
+const { setupTrainingBackend } = await import('./backend.ts');
+const { loadDataset } = await import('../data/index.ts');
+const { leaveOneOutSplit } = await import('../data/splits.ts');
+const { defaultDecoderConfig } = await import('../model/decoder.ts');
+const { DecoderTrainer, DEFAULT_TRAIN_OPTIONS } = await import('./trainer.ts');
+const { GradientWorker } = await import('./parallel.ts');
+const { buildBatch } = await import('./batches.ts');
 await setupTrainingBackend();
 const ds = await loadDataset('ml-1m');
 const split = leaveOneOutSplit(ds.sequences);
