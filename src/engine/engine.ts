@@ -50,7 +50,7 @@ export class Engine implements EngineApi {
   private selection?: BackendSelection;
   private store?: ModelStore;
   private model?: ActiveModel;
-  private readonly session = new UserSession();
+  private session = new UserSession();
   private readonly masks = new MaskCache();
   /** The database connection was closed under us (site data cleared, another tab upgraded): follow storage on reopen. */
   private storeClosed = false;
@@ -136,7 +136,10 @@ export class Engine implements EngineApi {
       try {
         const active = await store.activeRecord();
         const manifest = await fetchManifest(url, this.fetchImpl(), controller.signal);
-        if (manifest.modelVersion === previous.loaded.manifest.modelVersion && active?.modelVersion === manifest.modelVersion) {
+        if (
+          manifest.modelVersion === previous.loaded.manifest.modelVersion &&
+          active?.manifest.modelVersion === manifest.modelVersion
+        ) {
           await onProgress?.({ phase: 'ready', loadedBytes: 0, totalBytes: 0 });
           return this.statusNow();
         }
@@ -164,29 +167,50 @@ export class Engine implements EngineApi {
     });
   }
 
+  /**
+   * All or nothing: the session takes the events first, then they are stored in one transaction;
+   * if either fails the session is rolled back and nothing is stored.
+   */
   record(events: RecordEvent[]): Promise<RecordResult> {
     return this.serial('Recording events', async () => {
       const model = this.requireModel();
       const store = await this.requireStore();
-      const { dense, stored } = this.session.validate(model, events);
-      if (dense.length === 0)
-        return { recorded: 0, tokensComputed: 0, path: 'append', sessionLength: this.session.runtimeSession?.length ?? 0 };
-      await store.appendHistory(stored);
-      this.session.historyLength += stored.length;
-      return this.session.extend(model, dense);
+      const session = this.session;
+      const { dense, stored } = session.validate(model, events);
+      if (dense.length === 0) return { recorded: 0, tokensComputed: 0, path: 'append', sessionLength: session.sessionLength };
+      const mark = session.mark();
+      let result: RecordResult;
+      try {
+        result = session.extend(model, dense);
+        await store.appendHistory(stored);
+      } catch (error) {
+        session.rollback(model, mark);
+        throw error;
+      }
+      session.historyLength += stored.length;
+      return result;
     });
   }
 
+  /** All or nothing: the new session is built first, then the history replaced in one transaction. */
   replaceHistory(events: RecordEvent[]): Promise<RecordResult> {
     return this.serial('Replacing the history', async () => {
       const model = this.requireModel();
       const store = await this.requireStore();
       const { dense, stored } = this.session.validate(model, events);
-      await store.replaceHistory(stored);
-      this.session.reset();
-      this.session.historyLength = stored.length;
-      if (dense.length === 0) return { recorded: 0, tokensComputed: 0, path: 'prefill', sessionLength: 0 };
-      return this.session.extend(model, dense);
+      const next = new UserSession();
+      let result: RecordResult = { recorded: 0, tokensComputed: 0, path: 'prefill', sessionLength: 0 };
+      try {
+        if (dense.length > 0) result = next.extend(model, dense);
+        await store.replaceHistory(stored);
+      } catch (error) {
+        next.dispose();
+        throw error;
+      }
+      next.historyLength = stored.length;
+      this.session.dispose();
+      this.session = next;
+      return result;
     });
   }
 

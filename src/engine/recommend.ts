@@ -86,7 +86,7 @@ export async function recommend(
   if (k > runtime.itemCount) throw new InvalidArgumentError(`k (${k}) exceeds the catalog size (${runtime.itemCount}).`, { k });
   const plan = planQueries(runtime.outcomes, runtime.horizons, k, request.outcomeBudget, request.horizon);
   const mask = masks.maskFor(model, session, request);
-  const kv = session.runtimeSession;
+  const kv = session.kvFor(model);
   if (!kv) {
     return { items: [], millis: performance.now() - started, queries: 0, mode, kernel: 'none', coldStart: true };
   }

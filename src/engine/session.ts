@@ -32,6 +32,9 @@ function checkTime(time: unknown, itemId: string): number {
   );
 }
 
+/** Generations are unique across sessions, so a cache keyed on one never matches another session. */
+let lastGeneration = 0;
+
 /** One user's session on one model. */
 export class UserSession {
   private kv?: RuntimeSession;
@@ -41,12 +44,37 @@ export class UserSession {
   historyLength = 0;
   /** Stored events the model does not know (item or outcome). */
   historySkipped = 0;
-  /** Bumped on every change of the events. */
-  generation = 0;
+  /** Changes on every change of the events. */
+  generation = ++lastGeneration;
 
-  /** The KV cache, when there is any history. */
-  get runtimeSession(): RuntimeSession | undefined {
+  /** The KV cache, when there is any history (rebuilt here if a rollback could not rebuild it). */
+  kvFor(model: ActiveModel): RuntimeSession | undefined {
+    if (!this.kv && this.dense.length > 0) this.kv = model.runtime.prefill(this.dense);
     return this.kv;
+  }
+
+  /** Events in the session now (the window the KV cache covers). */
+  get sessionLength(): number {
+    return this.kv?.length ?? 0;
+  }
+
+  /** A point to roll back to (see `rollback`). */
+  mark(): { events: number } {
+    return { events: this.dense.length };
+  }
+
+  /**
+   * Undoes every `extend` since `mark`: the events are dropped and the KV cache is rebuilt from the
+   * ones before (or, if that fails too, on next use).
+   */
+  rollback(model: ActiveModel, mark: { events: number }): void {
+    this.clear();
+    this.dense.length = Math.min(this.dense.length, mark.events);
+    try {
+      if (this.dense.length > 0) this.kv = model.runtime.prefill(this.dense);
+    } catch {
+      this.kv = undefined; // kvFor rebuilds it
+    }
   }
 
   /** Dense item rows of the history, oldest first (repeats kept). */
@@ -81,7 +109,7 @@ export class UserSession {
   /** Runs new events through the KV cache (or prefills when there is none yet). */
   extend(model: ActiveModel, dense: RuntimeEvent[]): RecordResult {
     for (const event of dense) this.dense.push(event); // no argument spread: batches may be huge
-    this.generation++;
+    this.generation = ++lastGeneration;
     if (this.kv) {
       const tokensComputed = model.runtime.append(this.kv, dense);
       return { recorded: dense.length, tokensComputed, path: 'append', sessionLength: this.kv.length };
@@ -137,7 +165,7 @@ export class UserSession {
   private clear(): void {
     this.kv?.dispose();
     this.kv = undefined;
-    this.generation++;
+    this.generation = ++lastGeneration;
   }
 
   /** Frees the KV cache and forgets the events. */

@@ -8,6 +8,7 @@
  *   2. `activate` marks the version complete and flips the pointer in ONE transaction.
  * `collectGarbage` then drops every other version of the namespace.
  */
+import { unwrap } from 'idb';
 import { QuotaExceededError, isQuotaError, toPocketrecError } from '../errors/errors.ts';
 import type { ArtifactRole, ModelManifest } from '../model/manifest.ts';
 import { CHUNK_BYTES, type PocketrecDatabase, type StoredCatalog, type StoredEvent, type StoredManifest } from './schema.ts';
@@ -164,11 +165,23 @@ export class ModelStore {
     return records.reduce((sum, r) => sum + r.bytes, 0);
   }
 
-  /** Appends events to the history, in order, in one transaction. */
+  /**
+   * Appends events to the history, in order, in one transaction: all are stored or none. Writes go
+   * to the raw object store (no promise per event), so a batch of 200,000 costs one await.
+   */
   async appendHistory(events: HistoryEntry[]): Promise<void> {
     try {
       const tx = this.db.transaction('history', 'readwrite');
-      await Promise.all([...events.map((e) => tx.store.add({ namespace: this.namespace, ...e })), tx.done]);
+      const raw = unwrap(tx.store);
+      try {
+        for (const e of events) raw.add({ namespace: this.namespace, itemId: e.itemId, outcome: e.outcome, time: e.time });
+      } catch (error) {
+        // A synchronous throw (clone or quota error) does not abort the transaction by itself.
+        tx.abort();
+        await tx.done.catch(() => undefined);
+        throw error;
+      }
+      await tx.done;
     } catch (error) {
       throw toPocketrecError(error, 'Saving history events');
     }
