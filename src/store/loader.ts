@@ -4,12 +4,16 @@
  *
  * Guarantees: the active pointer moves only after the new version is completely stored and verified;
  * any failure (bad hash, cut-off download, quota, abort) leaves the previous version active and the
- * history untouched; a model the browser evicted is downloaded again.
+ * history untouched; a model the browser evicted is downloaded again. Across tabs: download ->
+ * stage -> activate of a namespace runs under its lock (lock.ts), re-checks the active copy first
+ * (another tab may have stored this version meanwhile: its copy is served), and a failing call only
+ * ever deletes the copy it wrote itself.
  */
 import { NetworkError, PocketrecError, toPocketrecError } from '../errors/errors.ts';
 import { decodeCatalog } from '../model/catalog-file.ts';
 import type { ArtifactRole, ModelManifest } from '../model/manifest.ts';
 import { downloadModel, fetchManifest, type FetchLike } from './download.ts';
+import { crossTabLocks, modelLockName, withModelLock } from './lock.ts';
 import type { ModelStore } from './model-store.ts';
 import type { StoredCatalog } from './schema.ts';
 
@@ -88,7 +92,7 @@ export async function loadModel<P>(options: LoadModelOptions<P>): Promise<{ load
           files: stored.files,
           catalog: stored.catalog,
           source: 'storage',
-          note: `manifest fetch failed (${error.message}); using stored version ${stored.record.modelVersion}`,
+          note: `manifest fetch failed (${error.message}); using stored version ${stored.record.manifest.modelVersion}`,
         });
       }
       throw new NetworkError(
@@ -99,46 +103,58 @@ export async function loadModel<P>(options: LoadModelOptions<P>): Promise<{ load
     throw error;
   }
 
-  const active = await store.activeRecord();
-  if (active && active.modelVersion === manifest.modelVersion) {
+  /** The stored copy when the active one is `manifest`'s version and complete (not evicted). */
+  const storedCopy = async (): Promise<{ loaded: LoadedModel; prepared: P } | undefined> => {
+    const active = await store.activeRecord();
+    if (active?.manifest.modelVersion !== manifest.modelVersion) return undefined;
     const stored = await store.readActive();
-    if (stored)
-      return fromStorage({ manifest: stored.record.manifest, files: stored.files, catalog: stored.catalog, source: 'storage' });
-    // The browser evicted part of it: fall through and download again.
-  }
+    if (!stored) return undefined; // the browser evicted part of it: download again
+    return fromStorage({ manifest: stored.record.manifest, files: stored.files, catalog: stored.catalog, source: 'storage' });
+  };
+  const current = await storedCopy();
+  if (current) return current;
 
-  let staged = false;
-  try {
-    const files = await downloadModel(
-      manifest,
-      options.manifestUrl,
-      options.fetch,
-      ({ loaded, total }) => report('download', loaded, total),
-      signal,
-    );
-    const total = manifest.files.reduce((s, f) => s + f.bytes, 0);
-    report('verify', total, total); // sizes and sha256 were checked per file as it arrived
-    const catalog = parseCatalog(manifest, files);
-    report('store', 0, total);
-    await store.stage(manifest, options.manifestUrl, files, catalog, signal);
-    staged = true;
-    report('store', total, total);
-    const loaded: LoadedModel = { manifest, files, catalog, source: 'network' };
-    report('compile');
-    const prepared = await options.prepare(loaded);
+  // One writer per namespace across tabs: download -> stage -> activate under the namespace's lock.
+  return withModelLock(modelLockName(store.db.name, store.namespace), signal, async () => {
+    // Another tab may have stored this version while we waited for the lock: serve its copy.
+    const storedMeanwhile = await storedCopy();
+    if (storedMeanwhile) return storedMeanwhile;
+    let stagedKey: string | undefined;
     try {
-      if (signal?.aborted) throw new DOMException('aborted', 'AbortError');
-      await store.activate(manifest.modelVersion);
+      const files = await downloadModel(
+        manifest,
+        options.manifestUrl,
+        options.fetch,
+        ({ loaded, total }) => report('download', loaded, total),
+        signal,
+      );
+      const total = manifest.files.reduce((s, f) => s + f.bytes, 0);
+      report('verify', total, total); // sizes and sha256 were checked per file as it arrived
+      const catalog = parseCatalog(manifest, files);
+      // Re-check right before staging (a tab without the lock may have activated it meanwhile).
+      const storedBeforeStaging = await storedCopy();
+      if (storedBeforeStaging) return storedBeforeStaging;
+      report('store', 0, total);
+      stagedKey = await store.stage(manifest, options.manifestUrl, files, catalog, signal);
+      report('store', total, total);
+      const loaded: LoadedModel = { manifest, files, catalog, source: 'network' };
+      report('compile');
+      const prepared = await options.prepare(loaded);
+      try {
+        if (signal?.aborted) throw new DOMException('aborted', 'AbortError');
+        await store.activate(stagedKey);
+      } catch (error) {
+        options.release(prepared);
+        throw error;
+      }
+      stagedKey = undefined;
+      // Best effort (stale copies are only space); incomplete leftovers only while other tabs are locked out.
+      await store.collectGarbage(crossTabLocks()).catch(() => undefined);
+      return { loaded, prepared };
     } catch (error) {
-      options.release(prepared);
-      throw error;
+      if (stagedKey) await store.deleteVersion(stagedKey).catch(() => undefined); // our own copy only
+      if (error instanceof PocketrecError) throw error;
+      throw toPocketrecError(error, `Loading model ${manifest.modelVersion}`);
     }
-    staged = false;
-    await store.collectGarbage().catch(() => undefined); // best effort: stale versions are only space
-    return { loaded, prepared };
-  } catch (error) {
-    if (staged) await store.deleteVersion(manifest.modelVersion).catch(() => undefined);
-    if (error instanceof PocketrecError) throw error;
-    throw toPocketrecError(error, `Loading model ${manifest.modelVersion}`);
-  }
+  });
 }

@@ -1,12 +1,15 @@
 /**
- * The model slot of one namespace: stored versions, their chunked files, the active pointer and the
- * user's history.
+ * The model slot of one namespace: stored copies of model versions, their chunked files, the active
+ * pointer and the user's history.
  *
- * Installing is two-step so a failure can never leave a half-model active:
- *   1. `stage` writes the manifest (complete: false), the catalog and every chunk; on any error
- *      (quota, abort) the staged version is deleted again and the active pointer is untouched;
- *   2. `activate` marks the version complete and flips the pointer in ONE transaction.
- * `collectGarbage` then drops every other version of the namespace.
+ * Installing is two-step so a failure can never leave a half-model active, and so that two tabs
+ * installing at once can never delete each other's data:
+ *   1. `stage` writes a new copy under a storage key of its own (`<modelVersion>~<random>`): the
+ *      manifest record (complete: false), the catalog and every chunk. On any error (quota, abort)
+ *      it deletes that copy again, and only that copy; it never deletes anything before writing.
+ *   2. `activate` marks the copy complete and points the namespace at it in ONE transaction.
+ * `collectGarbage` then drops the namespace's other copies. The loader runs the whole sequence
+ * under `withModelLock` (one writer per namespace across tabs).
  */
 import { unwrap } from 'idb';
 import { QuotaExceededError, isQuotaError, toPocketrecError } from '../errors/errors.ts';
@@ -23,6 +26,12 @@ export interface StoredModel {
 /** An event as the host records it (raw ids, outcome names). */
 export type HistoryEntry = Omit<StoredEvent, 'namespace'>;
 
+/** A new storage key for a copy of `modelVersion`: the version, `~`, and 64 random bits. */
+function stagingKey(modelVersion: string): string {
+  const bits = crypto.getRandomValues(new Uint32Array(2));
+  return `${modelVersion}~${bits[0]!.toString(36)}${bits[1]!.toString(36)}`;
+}
+
 /** Arrays sort after numbers and strings in IndexedDB: a fresh `[]` is an upper bound for either. */
 const above = (): number => [] as unknown as number;
 
@@ -35,7 +44,10 @@ export class ModelStore {
     readonly chunkBytes: number = CHUNK_BYTES,
   ) {}
 
-  /** The active version's manifest record, if a model was ever activated here. */
+  /**
+   * The active copy's manifest record, if a model was ever activated here. `record.modelVersion` is
+   * the copy's storage key; the model version is `record.manifest.modelVersion`.
+   */
   async activeRecord(): Promise<StoredManifest | undefined> {
     const pointer = await this.db.get('active', this.namespace);
     if (!pointer) return undefined;
@@ -75,8 +87,9 @@ export class ModelStore {
   }
 
   /**
-   * Writes a verified model as a staged (inactive) version. On failure nothing of it remains and a
-   * storage-full error becomes `QuotaExceededError`.
+   * Writes a verified model as a staged (inactive) copy under a new storage key, and returns the key.
+   * Deletes nothing but that copy: on failure it is removed again and a storage-full error becomes
+   * `QuotaExceededError`.
    */
   async stage(
     manifest: ModelManifest,
@@ -84,33 +97,34 @@ export class ModelStore {
     files: Map<ArtifactRole, ArrayBuffer>,
     catalog: Omit<StoredCatalog, 'namespace' | 'modelVersion'>,
     signal?: AbortSignal,
-  ): Promise<void> {
+  ): Promise<string> {
     const version = manifest.modelVersion;
+    const key = stagingKey(version);
     const bytes = manifest.files.reduce((sum, f) => sum + f.bytes, 0);
     try {
-      await this.deleteVersion(version); // a half-staged leftover of an earlier crash
       await this.db.put('manifests', {
         namespace: this.namespace,
-        modelVersion: version,
+        modelVersion: key,
         manifest,
         manifestUrl,
         complete: false,
         bytes,
         storedAt: Date.now(),
       });
-      await this.db.put('catalogs', { namespace: this.namespace, modelVersion: version, ...catalog });
+      await this.db.put('catalogs', { namespace: this.namespace, modelVersion: key, ...catalog });
       for (const entry of manifest.files) {
         const buffer = files.get(entry.role);
         if (!buffer) throw new Error(`file for role ${entry.role} missing`);
         for (let index = 0, offset = 0; offset < buffer.byteLength || index === 0; index++, offset += this.chunkBytes) {
           if (signal?.aborted) throw new DOMException('aborted', 'AbortError');
           const data = buffer.slice(offset, Math.min(offset + this.chunkBytes, buffer.byteLength));
-          await this.db.put('chunks', { namespace: this.namespace, modelVersion: version, role: entry.role, index, data });
+          await this.db.put('chunks', { namespace: this.namespace, modelVersion: key, role: entry.role, index, data });
           if (buffer.byteLength === 0) break;
         }
       }
+      return key;
     } catch (error) {
-      await this.deleteVersion(version).catch(() => undefined);
+      await this.deleteVersion(key).catch(() => undefined); // our own copy, never another tab's
       if (isQuotaError(error)) {
         throw new QuotaExceededError(
           `Storing model ${version} (${bytes} bytes) in IndexedDB exceeded the browser's storage quota. Nothing of it was activated${(await this.activeRecord().catch(() => undefined)) ? '; the previous model stays active' : ''}. Free disk space or site data, or use a smaller model, then retry.`,
@@ -122,7 +136,7 @@ export class ModelStore {
     }
   }
 
-  /** Marks a staged version complete and makes it the active one, in one transaction. */
+  /** Marks a staged copy (its storage key) complete and makes it the active one, in one transaction. */
   async activate(modelVersion: string): Promise<void> {
     const tx = this.db.transaction(['manifests', 'active'], 'readwrite');
     const manifests = tx.objectStore('manifests');
@@ -137,16 +151,23 @@ export class ModelStore {
     await tx.done;
   }
 
-  /** Deletes every version of this namespace except the active one; returns the versions deleted. */
-  async collectGarbage(): Promise<string[]> {
+  /**
+   * Deletes the namespace's copies other than the active one; returns their storage keys. Complete
+   * copies (older versions) always go; incomplete ones (left by a tab closed mid-write) only when
+   * `includeIncomplete`, i.e. when the caller holds the cross-tab lock, so no other tab can be
+   * writing them.
+   */
+  async collectGarbage(includeIncomplete = false): Promise<string[]> {
     const pointer = await this.db.get('active', this.namespace);
-    const versions = (await this.db.getAllFromIndex('manifests', 'by-namespace', this.namespace)).map((r) => r.modelVersion);
-    const stale = versions.filter((v) => v !== pointer?.modelVersion);
+    const records = await this.db.getAllFromIndex('manifests', 'by-namespace', this.namespace);
+    const stale = records
+      .filter((r) => r.modelVersion !== pointer?.modelVersion && (r.complete || includeIncomplete))
+      .map((r) => r.modelVersion);
     for (const version of stale) await this.deleteVersion(version);
     return stale;
   }
 
-  /** Removes one version's manifest, catalog and chunks (never the active pointer). */
+  /** Removes one stored copy (by storage key): its manifest, catalog and chunks (never the active pointer). */
   async deleteVersion(modelVersion: string): Promise<void> {
     const tx = this.db.transaction(['manifests', 'catalogs', 'chunks'], 'readwrite');
     await Promise.all([

@@ -64,6 +64,11 @@ export interface CreateOptions extends Omit<CreateRecommenderOptions, 'onProgres
   worker?: WorkerKind;
   /** Abort the load after this many ms. */
   abortAfterMs?: number;
+  /**
+   * In-page engines only: on the first write of a model chunk, `abort` the load, or `hang` the page
+   * (a busy loop, after logging "pocketrec-test: chunk write") so the spec can close it mid-write.
+   */
+  faultOnFirstChunkWrite?: 'abort' | 'hang';
 }
 
 function workerFor(kind: WorkerKind | undefined): (() => Worker) | undefined {
@@ -79,7 +84,24 @@ const engineTest = {
     progress.set(name, log);
     const controller = new AbortController();
     if (options.abortAfterMs !== undefined) setTimeout(() => controller.abort(), options.abortAfterMs);
-    const { worker, abortAfterMs: _a, ...rest } = options;
+    const fault = options.faultOnFirstChunkWrite;
+    if (fault) {
+      const original = IDBObjectStore.prototype.put;
+      let fired = false;
+      IDBObjectStore.prototype.put = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
+        const request = original.apply(this, args);
+        if (this.name === 'chunks' && !fired) {
+          fired = true;
+          if (fault === 'abort') controller.abort();
+          else {
+            console.log('pocketrec-test: chunk write');
+            for (const end = Date.now() + 60_000; Date.now() < end;); // hung until the spec closes the page
+          }
+        }
+        return request;
+      };
+    }
+    const { worker, abortAfterMs: _a, faultOnFirstChunkWrite: _f, ...rest } = options;
     return settle(async () => {
       const started = performance.now();
       const recommender = await createRecommender({
@@ -138,26 +160,32 @@ const engineTest = {
   disarmQuotaFault() {
     if (realPut) IDBObjectStore.prototype.put = realPut;
   },
-  /** Reads what the database holds for a namespace, straight from IndexedDB. */
+  /**
+   * Reads what the database holds for a namespace, straight from IndexedDB, in model versions: the
+   * store keeps each copy under a storage key (`<version>~<random>`), mapped back here through the
+   * copy's manifest record (a key without a record, i.e. orphaned chunks, is reported as the key).
+   */
   async inspectStore(namespace: string, databaseName = 'pocketrec') {
     const { openDB } = await import('idb');
     const db = await openDB(databaseName);
     const names = [...db.objectStoreNames];
+    type Record = { namespace: string; modelVersion: string; complete: boolean; manifest: { modelVersion: string } };
+    const records = names.includes('manifests')
+      ? ((await db.getAll('manifests')) as Record[]).filter((m) => m.namespace === namespace)
+      : [];
+    const versionOf = (key: string) => records.find((r) => r.modelVersion === key)?.manifest.modelVersion ?? key;
+    const pointer = names.includes('active')
+      ? ((await db.get('active', namespace)) as { modelVersion: string } | undefined)
+      : undefined;
     const result = {
-      active: names.includes('active')
-        ? (((await db.get('active', namespace)) as { modelVersion: string } | undefined)?.modelVersion ?? null)
-        : null,
-      versions: names.includes('manifests')
-        ? ((await db.getAll('manifests')) as { namespace: string; modelVersion: string; complete: boolean }[])
-            .filter((m) => m.namespace === namespace)
-            .map((m) => ({ modelVersion: m.modelVersion, complete: m.complete }))
-        : [],
+      active: pointer ? versionOf(pointer.modelVersion) : null,
+      versions: records.map((m) => ({ modelVersion: m.manifest.modelVersion, complete: m.complete })),
       chunkVersions: names.includes('chunks')
         ? [
             ...new Set(
               ((await db.getAllKeys('chunks')) as unknown as [string, string][])
                 .filter((key) => key[0] === namespace)
-                .map((key) => key[1]),
+                .map((key) => versionOf(key[1])),
             ),
           ]
         : [],

@@ -107,7 +107,7 @@ describe('modelVersion', () => {
       expect(updated.source).toBe('network');
       expect(updated.manifest.modelVersion).toBe(manifestOf(after).modelVersion);
       expect(calls).toContain(new URL(differing[0]!, BASE).toString());
-      expect((await store.activeRecord())?.modelVersion).toBe(manifestOf(after).modelVersion);
+      expect((await store.activeRecord())?.manifest.modelVersion).toBe(manifestOf(after).modelVersion);
       if (role === 'catalog') expect(updated.catalog.titles?.[3]).toBe('Renamed');
     },
   );

@@ -42,7 +42,7 @@ describe('loadModel', () => {
     const downloads = phases.filter((p) => p.phase === 'download');
     expect(downloads.at(-1)).toEqual({ phase: 'download', loadedBytes: total, totalBytes: total });
     expect(phases.map((p) => p.phase)).toContain('verify');
-    expect((await store.activeRecord())?.modelVersion).toBe('v1');
+    expect((await store.activeRecord())?.manifest.modelVersion).toBe('v1');
 
     state.offline = true;
     const second = await load({ manifestUrl: model.manifestUrl, store, fetch: memoryFetch(model.bodies, state) });
@@ -90,8 +90,8 @@ describe('loadModel', () => {
       actualBytes: 400,
     });
 
-    expect((await store.activeRecord())?.modelVersion).toBe('v1');
-    expect((await store.db.getAll('manifests')).map((r) => r.modelVersion)).toEqual(['v1']);
+    expect((await store.activeRecord())?.manifest.modelVersion).toBe('v1');
+    expect((await store.db.getAll('manifests')).map((r) => r.manifest.modelVersion)).toEqual(['v1']);
     expect(await store.readHistory()).toEqual([{ itemId: 'm2', outcome: 'love', time: 100 }]);
   });
 
@@ -110,8 +110,8 @@ describe('loadModel', () => {
       release: () => undefined,
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ModelFormatError);
-    expect((await store.activeRecord())?.modelVersion).toBe('v1');
-    expect((await store.db.getAll('manifests')).map((r) => r.modelVersion)).toEqual(['v1']);
+    expect((await store.activeRecord())?.manifest.modelVersion).toBe('v1');
+    expect((await store.db.getAll('manifests')).map((r) => r.manifest.modelVersion)).toEqual(['v1']);
     expect(await store.db.count('chunks')).toBe(3);
   });
 
@@ -136,9 +136,9 @@ describe('loadModel', () => {
     }
     expect(error).toBeInstanceOf(QuotaExceededError);
     expect((error as Error).message).toMatch(/previous model stays active/);
-    expect((await store.activeRecord())?.modelVersion).toBe('v1');
+    expect((await store.activeRecord())?.manifest.modelVersion).toBe('v1');
     expect(await store.db.count('chunks')).toBe(chunksBefore);
-    expect(await store.db.get('manifests', ['app', 'v2'])).toBeUndefined();
+    expect((await store.db.getAll('manifests')).map((r) => r.manifest.modelVersion)).not.toContain('v2');
   });
 
   it('activates a new version atomically and garbage-collects the old one; history survives', async () => {
@@ -152,8 +152,8 @@ describe('loadModel', () => {
     const v2 = await syntheticModel('https://cdn.test/g/', 'v2', 5, 800, 5);
     const loaded = await load({ manifestUrl: v2.manifestUrl, store, fetch: memoryFetch(v2.bodies) });
     expect(loaded.source).toBe('network');
-    expect((await store.activeRecord())?.modelVersion).toBe('v2');
-    expect((await store.db.getAll('manifests')).map((r) => r.modelVersion)).toEqual(['v2']);
+    expect((await store.activeRecord())?.manifest.modelVersion).toBe('v2');
+    expect((await store.db.getAll('manifests')).map((r) => r.manifest.modelVersion)).toEqual(['v2']);
     expect(await store.db.count('chunks')).toBe(3);
     expect((await store.readHistory()).map((e) => e.itemId)).toEqual(['m1', 'm3']);
   });
@@ -167,8 +167,8 @@ describe('loadModel', () => {
     await load({ manifestUrl: ma.manifestUrl, store: a, fetch: memoryFetch(ma.bodies) });
     await load({ manifestUrl: mb.manifestUrl, store: b, fetch: memoryFetch(mb.bodies) });
     await a.appendHistory([{ itemId: 'm1', outcome: 'love', time: 1 }]);
-    expect((await a.activeRecord())?.modelVersion).toBe('va');
-    expect((await b.activeRecord())?.modelVersion).toBe('vb');
+    expect((await a.activeRecord())?.manifest.modelVersion).toBe('va');
+    expect((await b.activeRecord())?.manifest.modelVersion).toBe('vb');
     expect(await b.readHistory()).toEqual([]);
     await a.clearHistory();
     expect(await a.readHistory()).toEqual([]);
