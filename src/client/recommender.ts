@@ -35,6 +35,8 @@ export interface CreateRecommenderOptions {
   namespace?: string;
   /** IndexedDB database name (default `pocketrec`). */
   databaseName?: string;
+  /** A model download that receives nothing for this long fails with `NetworkError` (ms, default 30,000; 0 = never). */
+  stallTimeoutMs?: number;
   /** Progress by phase: download (bytes), verify, store, compile (warm-up), ready. */
   onProgress?: (progress: LoadProgress) => void;
   /** Aborts loading; the previously stored model (if any) stays active. */
@@ -150,6 +152,7 @@ export async function createRecommender(options: CreateRecommenderOptions): Prom
           allowFallback: options.allowFallback,
           namespace: options.namespace,
           databaseName: options.databaseName,
+          stallTimeoutMs: options.stallTimeoutMs,
         },
         options.onProgress,
       ),

@@ -3,7 +3,8 @@
  *
  * The same class runs inside the worker (workers/engine.worker.ts exposes it with comlink) and in
  * the page (tests, hosts without workers). Calls are serialised (one at a time), so recording and
- * recommending never interleave on the session. Every method rejects only with `PocketrecError`s.
+ * recommending never interleave on the session; an update downloads and builds outside that queue
+ * and only queues its final switch. Every method rejects only with `PocketrecError`s.
  *
  * This file orchestrates; each concern has one home: backend choice and device loss (backend.ts),
  * model lifecycle (active-model.ts, over src/store/loader.ts), the session and its KV cache
@@ -15,6 +16,7 @@ import { AbortError, DeviceLostError, DisposedError, InvalidArgumentError, toPoc
 import { openDatabase } from '../store/database.ts';
 import { fetchManifest, type FetchLike } from '../store/download.ts';
 import { ModelStore } from '../store/model-store.ts';
+import { DEFAULT_STALL_TIMEOUT_MS, withStallTimeout } from '../store/stall.ts';
 import { catalogItems, loadActiveModel, releaseModel, warmUp, type ActiveModel } from './active-model.ts';
 import { selectBackend, watchDeviceLoss, type BackendSelection } from './backend.ts';
 import type {
@@ -46,6 +48,8 @@ export interface EngineDependencies {
 export class Engine implements EngineApi {
   private readonly deps: EngineDependencies;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Updates, one at a time, outside the call queue. */
+  private updates: Promise<unknown> = Promise.resolve();
   private options?: Required<Pick<EngineLoadOptions, 'modelUrl' | 'namespace'>> & EngineLoadOptions;
   private selection?: BackendSelection;
   private store?: ModelStore;
@@ -126,13 +130,28 @@ export class Engine implements EngineApi {
     this.loadController?.abort();
   }
 
+  /**
+   * Downloads, verifies, stores, builds and warms up the new version outside the call queue, so
+   * `recommend` and `record` keep answering on the current model meanwhile; only the final switch
+   * (swap the model, rebuild the session) is queued. Updates run one at a time.
+   */
   update(modelUrl?: string, onProgress?: (progress: LoadProgress) => void): Promise<EngineStatus> {
-    return this.serial('Updating the model', async () => {
+    const run = (): Promise<EngineStatus> => this.updateNow(modelUrl, onProgress);
+    const result = this.updates.then(run, run);
+    this.updates = result.catch(() => undefined);
+    return result;
+  }
+
+  private async updateNow(modelUrl: string | undefined, onProgress?: (progress: LoadProgress) => void): Promise<EngineStatus> {
+    const context = 'Updating the model';
+    let next: ActiveModel | undefined;
+    let url: string;
+    try {
+      if (this.disposed) throw new DisposedError();
       const previous = this.requireModel();
       const store = await this.requireStore();
-      const url = modelUrl ?? this.options!.modelUrl;
+      url = modelUrl ?? this.options!.modelUrl;
       const controller = (this.loadController = new AbortController());
-      let next: ActiveModel;
       try {
         const active = await store.activeRecord();
         const manifest = await fetchManifest(url, this.fetchImpl(), controller.signal);
@@ -141,7 +160,7 @@ export class Engine implements EngineApi {
           active?.manifest.modelVersion === manifest.modelVersion
         ) {
           await onProgress?.({ phase: 'ready', loadedBytes: 0, totalBytes: 0 });
-          return this.statusNow();
+          return await this.serial(context, () => this.statusNow());
         }
         next = await loadActiveModel({
           manifestUrl: url,
@@ -151,20 +170,34 @@ export class Engine implements EngineApi {
           onProgress,
           signal: controller.signal,
         });
+        await warmUp(next);
       } finally {
-        this.loadController = undefined;
+        if (this.loadController === controller) this.loadController = undefined;
       }
-      // Switch: the new model is stored and active; drop the old runtime and session.
-      this.masks.clear();
-      this.session.dispose();
-      releaseModel(previous);
-      this.model = next;
-      this.options = { ...this.options!, modelUrl: url };
-      this.session.restore(next, await store.readHistory());
-      await warmUp(next);
-      await onProgress?.({ phase: 'ready', loadedBytes: 0, totalBytes: 0 });
-      return this.statusNow();
-    });
+    } catch (error) {
+      if (next) releaseModel(next);
+      throw toPocketrecError(error, context);
+    }
+    const incoming = next;
+    let switched = false;
+    try {
+      return await this.serial(context, async () => {
+        // The switch: the new model is stored and active; drop the old runtime and session.
+        const previous = this.requireModel();
+        this.masks.clear();
+        this.session.dispose();
+        releaseModel(previous);
+        this.model = incoming;
+        switched = true;
+        this.options = { ...this.options!, modelUrl: url };
+        this.session = new UserSession();
+        this.session.restore(incoming, await (await this.requireStore()).readHistory());
+        await onProgress?.({ phase: 'ready', loadedBytes: 0, totalBytes: 0 });
+        return this.statusNow();
+      });
+    } finally {
+      if (!switched) releaseModel(incoming); // disposed (or device lost) before the switch
+    }
   }
 
   /**
@@ -262,8 +295,11 @@ export class Engine implements EngineApi {
 
   // --- internals -------------------------------------------------------------------------------
 
+  /** `fetch` for model files, with the stall timeout (`stallTimeoutMs`, default 30 s). */
   private fetchImpl(): FetchLike {
-    return this.deps.fetch ?? ((input, init) => fetch(input, init));
+    const base: FetchLike = this.deps.fetch ?? ((input, init) => fetch(input, init));
+    const stallMs = this.options?.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
+    return stallMs > 0 && Number.isFinite(stallMs) ? withStallTimeout(base, stallMs) : base;
   }
 
   /**

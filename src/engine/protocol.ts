@@ -51,6 +51,8 @@ export interface EngineLoadOptions {
   namespace?: string;
   /** IndexedDB database name (default `pocketrec`). */
   databaseName?: string;
+  /** A model download that receives nothing for this long fails with `NetworkError` (ms, default 30,000; 0 = never). */
+  stallTimeoutMs?: number;
 }
 
 /** One user event as the host records it. */

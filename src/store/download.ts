@@ -137,6 +137,7 @@ export async function downloadFile(
     body = await readBody(response, entry.bytes, onBytes, signal);
   } catch (error) {
     throwIfAborted(signal);
+    if (error instanceof NetworkError) throw error; // e.g. the stall timeout (store/stall.ts)
     throw new ModelIntegrityError(
       `The download of ${url} was cut off (${error instanceof Error ? error.message : String(error)}). The previous model, if any, stays active; retry when the connection is stable.`,
       { url, role: entry.role, reason: 'truncated', expectedBytes: entry.bytes },
