@@ -37,6 +37,12 @@ export interface CreateRecommenderOptions {
   databaseName?: string;
   /** A model download that receives nothing for this long fails with `NetworkError` (ms, default 30,000; 0 = never). */
   stallTimeoutMs?: number;
+  /**
+   * Origins besides the manifest's that model files may come from, e.g. `['https://cdn.example.com']`;
+   * `['*']` allows any. Default: none, so a manifest cannot point the engine at another origin (and
+   * `..` paths are always rejected, with `ModelFormatError`).
+   */
+  modelFileOrigins?: string[];
   /** Progress by phase: download (bytes), verify, store, compile (warm-up), ready. */
   onProgress?: (progress: LoadProgress) => void;
   /** Aborts loading; the previously stored model (if any) stays active. */
@@ -153,6 +159,7 @@ export async function createRecommender(options: CreateRecommenderOptions): Prom
           namespace: options.namespace,
           databaseName: options.databaseName,
           stallTimeoutMs: options.stallTimeoutMs,
+          modelFileOrigins: options.modelFileOrigins,
         },
         options.onProgress,
       ),

@@ -2,12 +2,12 @@
  * Demo page bootstrap. The header (name, what runs where in plain words, settings) stays on every
  * screen; below it the page shows the loading steps while the model downloads, is checked, stored
  * and warmed up (or loads from IndexedDB on later visits), then the app, or an error with a way back.
- * `?model=<url>` points the page at another exported model (docs/demo.md). `body[data-state]` is
+ * `?model=<url>` points the page at another exported model on the same origin (docs/demo.md). `body[data-state]` is
  * `loading`, `ready`, `error` or `deleted`; `body[data-offline]` is the service worker's state
  * (`ready` once a second visit works without a network).
  */
 import './styles.css';
-import type { BackendPreference, LoadProgress } from '../client/index.ts';
+import { InvalidArgumentError, type BackendPreference, type LoadProgress } from '../client/index.ts';
 import { registerOfflineCache } from '../offline/register.ts';
 import { mountDemo, type MountedDemo } from './app.ts';
 import { connectDemo } from './connect.ts';
@@ -271,6 +271,10 @@ async function start(): Promise<void> {
     await previous.dispose().catch(() => undefined);
   }
   try {
+    if (new URL(modelUrl, document.baseURI).origin !== location.origin)
+      throw new InvalidArgumentError(
+        `?model= must name a model on this site (${location.origin}); ${modelUrl} is on another origin.`,
+      );
     const connected = await connectDemo({ modelUrl, backend: backendSelect.value as BackendPreference, onProgress });
     if (mine !== run) {
       await connected.dispose();

@@ -33,6 +33,8 @@ export interface LoadActiveModelOptions {
   createRuntime: RuntimeFactory;
   onProgress?: (progress: LoadProgress) => void;
   signal?: AbortSignal;
+  /** Origins besides the manifest's that model files may come from (`'*'`: any). */
+  fileOrigins?: readonly string[];
 }
 
 /**
@@ -47,6 +49,7 @@ export async function loadActiveModel(options: LoadActiveModelOptions): Promise<
     fetch: options.fetch,
     onProgress: options.onProgress,
     signal: options.signal,
+    fileOrigins: options.fileOrigins,
     prepare: (loaded: LoadedModel) => buildModel(options.createRuntime, loaded),
     release: releaseModel,
   });

@@ -95,6 +95,13 @@ export class Engine implements EngineApi {
       if (this.model) throw new InvalidArgumentError('This engine already has a model; use update() to switch versions.');
       if (typeof options.modelUrl !== 'string' || options.modelUrl === '')
         throw new InvalidArgumentError('modelUrl is required: the URL of the exported manifest.json.');
+      if (
+        options.modelFileOrigins !== undefined &&
+        !(Array.isArray(options.modelFileOrigins) && options.modelFileOrigins.every((o) => typeof o === 'string'))
+      )
+        throw new InvalidArgumentError(
+          "modelFileOrigins must be an array of origins (e.g. ['https://cdn.example.com']) or ['*'].",
+        );
       this.options = { ...options, namespace: options.namespace ?? 'default' };
       const selection = (this.selection = await selectBackend(options.backend ?? 'auto', options.allowFallback ?? true));
       watchDeviceLoss(selection, (reason) => {
@@ -108,6 +115,7 @@ export class Engine implements EngineApi {
           store,
           fetch: this.fetchImpl(),
           createRuntime: this.deps.createRuntime,
+          fileOrigins: this.options!.modelFileOrigins,
           onProgress,
           signal: controller.signal,
         });
@@ -167,6 +175,7 @@ export class Engine implements EngineApi {
           store,
           fetch: this.fetchImpl(),
           createRuntime: this.deps.createRuntime,
+          fileOrigins: this.options!.modelFileOrigins,
           onProgress,
           signal: controller.signal,
         });

@@ -53,6 +53,12 @@ export interface EngineLoadOptions {
   databaseName?: string;
   /** A model download that receives nothing for this long fails with `NetworkError` (ms, default 30,000; 0 = never). */
   stallTimeoutMs?: number;
+  /**
+   * Origins besides the manifest's that model files may come from, e.g. `['https://cdn.example.com']`;
+   * `['*']` allows any. Default: none, so a manifest cannot point the engine at another origin (and
+   * `..` paths are always rejected, with `ModelFormatError`).
+   */
+  modelFileOrigins?: string[];
 }
 
 /** One user event as the host records it. */

@@ -13,6 +13,7 @@ import { NetworkError, PocketrecError, toPocketrecError } from '../errors/errors
 import { decodeCatalog } from '../model/catalog-file.ts';
 import type { ArtifactRole, ModelManifest } from '../model/manifest.ts';
 import { downloadModel, fetchManifest, type FetchLike } from './download.ts';
+import { checkFileLocations } from './file-origins.ts';
 import { crossTabLocks, modelLockName, withModelLock } from './lock.ts';
 import type { ModelStore } from './model-store.ts';
 import type { StoredCatalog } from './schema.ts';
@@ -52,6 +53,8 @@ export interface LoadModelOptions<P> {
   release: (prepared: P) => void;
   onProgress?: (progress: LoadProgress) => void;
   signal?: AbortSignal;
+  /** Origins besides the manifest's that model files may come from (`'*'`: any); default none. */
+  fileOrigins?: readonly string[];
 }
 
 /**
@@ -113,6 +116,7 @@ export async function loadModel<P>(options: LoadModelOptions<P>): Promise<{ load
   };
   const current = await storedCopy();
   if (current) return current;
+  checkFileLocations(manifest, options.manifestUrl, options.fileOrigins);
 
   // One writer per namespace across tabs: download -> stage -> activate under the namespace's lock.
   return withModelLock(modelLockName(store.db.name, store.namespace), signal, async () => {

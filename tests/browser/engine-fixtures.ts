@@ -41,6 +41,7 @@ export async function serveModels(
       status: 200,
       body: Buffer.from(body),
       contentType: url.pathname.endsWith('.json') ? 'application/json' : 'application/octet-stream',
+      headers: { 'access-control-allow-origin': '*' }, // tests also serve model files to other origins
     });
   });
 }
