@@ -15,6 +15,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { AbortError, DeviceLostError, DisposedError, InvalidArgumentError, toPocketrecError } from '../errors/errors.ts';
 import { openDatabase } from '../store/database.ts';
 import { fetchManifest, type FetchLike } from '../store/download.ts';
+import { modelLockName, withModelLock } from '../store/lock.ts';
 import { ModelStore } from '../store/model-store.ts';
 import { DEFAULT_STALL_TIMEOUT_MS, withStallTimeout } from '../store/stall.ts';
 import { catalogItems, loadActiveModel, releaseModel, warmUp, type ActiveModel } from './active-model.ts';
@@ -290,7 +291,9 @@ export class Engine implements EngineApi {
 
   deleteStorage(): Promise<void> {
     return this.serial('Deleting stored data', async () => {
-      await (await this.requireStore()).deleteNamespace();
+      const store = await this.requireStore();
+      // Under the namespace's lock: waits for an install in another tab instead of deleting its copy mid-write.
+      await withModelLock(modelLockName(store.db.name, store.namespace), undefined, () => store.deleteNamespace());
       this.disposeNow();
     });
   }
