@@ -5,11 +5,12 @@
  * anything is written, so a bad source leaves the destination as it was.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CliError, formatUsage, UsageError, type OptionTable, type ParsedArgs } from '../args.ts';
 import { MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION, type ModelManifest } from '../../model/manifest.ts';
+import { writeFilesAtomic } from '../../util/node-fs.ts';
 
 export const summary = 'Copy a model (or the shipped demo model) into your app, re-verifying every file';
 
@@ -100,14 +101,14 @@ export function exportModel(manifestPath: string, destination: string): ExportMo
   }
   if (existsSync(destination) && !statSync(destination).isDirectory())
     throw new CliError(`${destination} exists and is not a folder`);
-  // Files first (each via a temporary name), the manifest last: a reader never sees a manifest whose
-  // files are not all in place.
-  for (const { path, data } of [...contents, { path: 'manifest.json', data: readFileSync(manifestPath) }]) {
-    const target = join(destination, ...path.split('/'));
-    mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(`${target}.partial`, data);
-    renameSync(`${target}.partial`, target);
-  }
+  // Every file is written under a temporary name first and renamed only once all are written, the
+  // manifest last: a failure while writing leaves the files already there as they were.
+  const writes = [...contents, { path: 'manifest.json', data: readFileSync(manifestPath) }].map(({ path, data }) => ({
+    path: join(destination, ...path.split('/')),
+    data,
+  }));
+  for (const { path } of writes) mkdirSync(dirname(path), { recursive: true });
+  writeFilesAtomic(writes, '.partial');
   const files = contents.map(({ path, data }) => ({ path, bytes: data.byteLength }));
   return {
     source: sourceDir,
