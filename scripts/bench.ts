@@ -26,6 +26,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, get as httpGet, type Server } from 'node:http';
+import { register } from 'node:module';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -33,7 +34,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { chromium } from 'playwright-core';
 import type { BenchRunResult } from '../src/bench/browser-bench.ts';
 import { buildSyntheticModel } from '../src/bench/synthetic-model.ts';
-import { measureTrainingThroughput, type TrainingThroughput } from '../src/bench/training-throughput.ts';
+import type { TrainingThroughput } from '../src/bench/training-throughput.ts';
 import { findBrowser } from './find-browser.mjs';
 
 const root = resolve(import.meta.dirname, '..');
@@ -230,6 +231,10 @@ async function main(): Promise<void> {
   let training: TrainingThroughput | { skipped: string } = { skipped: '--no-training' };
   if (!flag('no-training')) {
     say('training throughput on ML-1M (Node, wasm) ...');
+    // Training needs TF.js's per-op gradient modules, which plain Node loads only through the CLI's
+    // module hook (bin/tfjs-esm-hook.mjs); the training code is imported after registering it.
+    register('../bin/tfjs-esm-hook.mjs', import.meta.url);
+    const { measureTrainingThroughput } = await import('../src/bench/training-throughput.ts');
     training = await measureTrainingThroughput({ dataDir: option('data-dir', '') || undefined, log: say });
   }
 

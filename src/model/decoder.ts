@@ -305,7 +305,7 @@ export class Decoder {
       if (this.config.useIdEmbedding) rep = tf.gather(this.p('item.id_embedding'), items) as tf.Tensor2D; // [n, d]
       if (this.config.usePrefixMem) {
         const sid = this.itemEncoder!.embedItems(items); // [n, d]
-        rep = rep ? tf.add(rep, sid) : sid;
+        rep = rep ? tf.add<tf.Tensor2D>(rep, sid) : sid;
       }
       return rep!;
     });
