@@ -7,6 +7,7 @@ import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import type { EvalCase, EventSlice } from '../data/splits.ts';
 import type { Dataset, UserSequence } from '../data/types.ts';
+import { CoherenceMetric, type CoherenceConfig, type CoherenceSummary } from './coherence.ts';
 import { coverageAt, RankMetrics, rankOf, RecallMetrics, topK } from './metrics.ts';
 
 /** One history to score. */
@@ -81,6 +82,11 @@ export interface EvaluateOptions {
    * and 1-based ranks (written to `<path>.partial`, renamed when complete).
    */
   topList?: { path: string; userIds: string[]; itemIds: string[]; size?: number };
+  /**
+   * Adds `Coherence@k` (src/eval/coherence.ts) to both tables and `EvalResult.coherence`: the share of each
+   * case's top k sharing an attribute with the loved items of its history. Needs lists (ignored with lists: false).
+   */
+  coherence?: CoherenceConfig;
 }
 
 /** Metric table of one evaluation view (masked or unmasked). */
@@ -96,6 +102,8 @@ export interface EvalResult {
   perOutcome: { masked: Record<string, MetricTable>; unmasked: Record<string, MetricTable> };
   wallSeconds: number;
   usersPerSecond: number;
+  /** Counted and skipped cases of Coherence@k, when EvaluateOptions.coherence asked for it. */
+  coherence?: CoherenceSummary;
 }
 
 function requestedOutcome(
@@ -159,10 +167,19 @@ export async function evaluate(recommender: EvalRecommender, cases: EvalCase[], 
   const itemCount = options.itemCount;
   const ks = (options.ks ?? [10, 50]).slice().sort((a, b) => a - b);
   // One item more than the top list shows: the list drops the target when its ties push it out.
-  const listSize = Math.min(itemCount, Math.max(ks[ks.length - 1]!, options.topList ? (options.topList.size ?? 100) + 1 : 0));
+  const listSize = Math.min(
+    itemCount,
+    Math.max(
+      ks[ks.length - 1]!,
+      options.topList ? (options.topList.size ?? 100) + 1 : 0,
+      options.coherence ? (options.coherence.k ?? 20) : 0,
+    ),
+  );
   const batchSize = Math.max(1, options.batchSize ?? recommender.batchSize ?? 256);
   const outcomeNames = options.outcomeNames ?? [];
   const wantLists = options.lists !== false || options.topList !== undefined;
+  const coherenceMasked = wantLists && options.coherence ? new CoherenceMetric(options.coherence) : undefined;
+  const coherenceUnmasked = coherenceMasked ? new CoherenceMetric(options.coherence!) : undefined;
 
   const rankMasked = new RankMetrics(ks);
   const rankUnmasked = new RankMetrics(ks);
@@ -224,6 +241,8 @@ export async function evaluate(recommender: EvalRecommender, cases: EvalCase[], 
         recallMasked.add(listMasked, c.targets.items, c.targets.outcomes);
         coverageLists.unmasked.push(listUnmasked.slice(0, maxK));
         coverageLists.masked.push(listMasked.slice(0, maxK));
+        coherenceMasked?.add(c.history, listMasked);
+        coherenceUnmasked?.add(c.history, listUnmasked);
 
         if (topList) {
           const listed = tiedTargetLast(listMasked, target, maskedRank, topList.size ?? 100);
@@ -264,22 +283,24 @@ export async function evaluate(recommender: EvalRecommender, cases: EvalCase[], 
   }
 
   const wallSeconds = (performance.now() - start) / 1000;
-  const table = (rank: RankMetrics, recall: RecallMetrics, lists: Int32Array[]): MetricTable => {
+  const table = (rank: RankMetrics, recall: RecallMetrics, lists: Int32Array[], coherence?: CoherenceMetric): MetricTable => {
     const t: MetricTable = rank.result();
     if (!wantLists) return t;
     Object.assign(t, recall.result());
     for (const k of ks) t[`Coverage@${k}`] = coverageAt(lists, k, itemCount);
+    if (coherence) t[`Coherence@${coherence.k}`] = coherence.value();
     return t;
   };
   return {
     cases: cases.length,
-    unmasked: table(rankUnmasked, recallUnmasked, coverageLists.unmasked),
-    masked: table(rankMasked, recallMasked, coverageLists.masked),
+    unmasked: table(rankUnmasked, recallUnmasked, coverageLists.unmasked, coherenceUnmasked),
+    masked: table(rankMasked, recallMasked, coverageLists.masked, coherenceMasked),
     perOutcome: {
       masked: recallMasked.perOutcomeResult(outcomeNames),
       unmasked: recallUnmasked.perOutcomeResult(outcomeNames),
     },
     wallSeconds,
     usersPerSecond: cases.length / Math.max(wallSeconds, 1e-9),
+    ...(coherenceMasked ? { coherence: coherenceMasked.summary() } : {}),
   };
 }

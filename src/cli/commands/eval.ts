@@ -21,7 +21,9 @@ import {
 import { futureWindowSplit, leaveOneOutSplit, type Split } from '../../data/splits.ts';
 import { REPO_ROOT } from '../../data/registry.ts';
 import { formatCoocParams, tuneCooc, type CoocTuningRow } from '../../eval/baselines/cooc.ts';
+import { coherenceAttribute, type CoherenceConfig } from '../../eval/coherence.ts';
 import { evaluate, type EvalResult, type FitContext } from '../../eval/evaluate.ts';
+import type { Dataset } from '../../data/types.ts';
 import { createEvalRecommender, DatasetMismatchError } from '../../eval/recommenders.ts';
 import { DATASET_OPTIONS, datasetOptions, loadForCli, printReadProgress } from './import.ts';
 
@@ -98,6 +100,32 @@ export function formatMetrics(result: EvalResult): string {
     }
   }
   return lines.join('\n');
+}
+
+/** List length of the Coherence@k check reported by `pocketrec eval`. */
+export const COHERENCE_K = 20;
+
+/**
+ * The Coherence@20 setup for a dataset: its first content attribute kind (genre, else category) and its `love`
+ * outcome; otherwise the reason the check is skipped.
+ */
+export function coherenceSetup(dataset: Dataset): { config: CoherenceConfig } | { skipped: string } {
+  const attribute = coherenceAttribute(dataset.catalog);
+  if (!attribute) return { skipped: 'the catalog has no genre or category attributes' };
+  const loveOutcome = dataset.outcomes.indexOf('love');
+  if (loveOutcome < 0) return { skipped: `no 'love' outcome (outcomes: ${dataset.outcomes.join(', ')})` };
+  return { config: { features: dataset.catalog.features, attribute, loveOutcome, k: COHERENCE_K } };
+}
+
+/** One line on how many cases Coherence@k averaged over and why the others were skipped. */
+export function formatCoherence(result: EvalResult, skipped?: string): string {
+  if (skipped !== undefined) return `Coherence@${COHERENCE_K}: skipped for all ${result.cases} users: ${skipped}`;
+  const c = result.coherence;
+  if (!c) return '';
+  return (
+    `Coherence@${c.k} (share of the top ${c.k} sharing a ${c.attribute} with the user's loved items): ` +
+    `${c.users} users; skipped ${c.skippedNoLoved} with no loved item, ${c.skippedNoAttribute} whose loved items have no ${c.attribute}`
+  );
 }
 
 function parseKs(text: string): number[] {
@@ -189,12 +217,14 @@ export async function run(args: ParsedArgs): Promise<number> {
   const fitSeconds = (performance.now() - fitStart) / 1000;
 
   const top100 = args.options.get('top100');
+  const coherence = coherenceSetup(dataset);
   const result = await evaluate(recommender, cases, {
     itemCount,
     ks,
     batchSize,
     outcomeNames: dataset.outcomes,
     condition,
+    coherence: 'config' in coherence ? coherence.config : undefined,
     onProgress: progressLine(`${recommender.name} ${part}`),
     topList: top100 ? { path: resolve(top100), userIds: dataset.userIds, itemIds: dataset.catalog.ids, size: 100 } : undefined,
   });
@@ -205,6 +235,7 @@ export async function run(args: ParsedArgs): Promise<number> {
   process.stdout.write(
     `${dataset.name} · ${recommender.name}${params ? ` (${params})` : ''} · ${split.label} ${part} · ${result.cases} users · ` +
       `full ranking over ${itemCount} items\n${formatMetrics(result)}\n` +
+      `${formatCoherence(result, 'skipped' in coherence ? coherence.skipped : undefined)}\n` +
       `fit ${fitSeconds.toFixed(1)} s · eval ${result.wallSeconds.toFixed(1)} s (${Math.round(result.usersPerSecond)} users/s) · total ${wallSeconds.toFixed(1)} s\n`,
   );
 
@@ -224,6 +255,7 @@ export async function run(args: ParsedArgs): Promise<number> {
       protocol: 'full ranking over all catalog items; pessimistic ties; masked = history items except targets removed',
       metrics: { masked: result.masked, unmasked: result.unmasked },
       perOutcome: result.perOutcome,
+      coherence: result.coherence ?? { skipped: 'skipped' in coherence ? coherence.skipped : 'not computed', users: 0 },
       tuning: tuning ?? null,
       fitSeconds,
       evalSeconds: result.wallSeconds,

@@ -79,10 +79,22 @@ describe('pocketrec eval', () => {
       expect.arrayContaining(['HR@10', 'NDCG@10', 'HR@50', 'NDCG@50', 'MRR', 'Coverage@10']),
     );
     for (const key of ['command', 'machine', 'date', 'gitCommit']) expect(typeof json[key]).toBe('string');
+    expect(stdout).toMatch(/Coherence@20\s+\d\.\d{4}\s+\d\.\d{4}/);
+    const coherence = json.coherence as { attribute: string; users: number; skippedNoLoved: number; skippedNoAttribute: number };
+    expect(coherence.attribute).toBe('genre');
+    expect(coherence.users).toBeGreaterThan(0);
+    expect(coherence.users + coherence.skippedNoLoved + coherence.skippedNoAttribute).toBe(20);
+    expect(json.metrics.masked['Coherence@20']).toBeGreaterThan(0);
+    expect(json.metrics.masked['Coherence@20']).toBeLessThanOrEqual(1);
     const lines = readFileSync(top, 'utf8').trim().split('\n');
     expect(lines).toHaveLength(20 * 100);
     expect(lines[0]!.split('\t')).toHaveLength(4);
     expect(lines[0]!.startsWith('1\t1\t')).toBe(true); // raw user id 1, rank 1
+  });
+
+  it('reports Coherence@20 as skipped, with the reason, for a dataset without a love outcome', async () => {
+    expect(await main(['eval', '--dataset', join(FIXTURES, 'taobao'), '--model', 'popular'])).toBe(0);
+    expect(stdout).toMatch(/Coherence@20: skipped for all \d+ users: no 'love' outcome/);
   });
 
   it('rejects an unknown model with the accepted list', async () => {
