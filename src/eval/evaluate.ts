@@ -288,7 +288,10 @@ export async function evaluate(recommender: EvalRecommender, cases: EvalCase[], 
     if (!wantLists) return t;
     Object.assign(t, recall.result());
     for (const k of ks) t[`Coverage@${k}`] = coverageAt(lists, k, itemCount);
-    if (coherence) t[`Coherence@${coherence.k}`] = coherence.value();
+    if (coherence) {
+      t[`Coherence@${coherence.k}`] = coherence.value();
+      t[`Coherence3@${coherence.k}`] = coherence.valueTop();
+    }
     return t;
   };
   return {

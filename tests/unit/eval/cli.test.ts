@@ -86,6 +86,7 @@ describe('pocketrec eval', () => {
     expect(coherence.users + coherence.skippedNoLoved + coherence.skippedNoAttribute).toBe(20);
     expect(json.metrics.masked['Coherence@20']).toBeGreaterThan(0);
     expect(json.metrics.masked['Coherence@20']).toBeLessThanOrEqual(1);
+    expect(json.metrics.masked['Coherence3@20']).toBeLessThanOrEqual(json.metrics.masked['Coherence@20']!);
     const lines = readFileSync(top, 'utf8').trim().split('\n');
     expect(lines).toHaveLength(20 * 100);
     expect(lines[0]!.split('\t')).toHaveLength(4);

@@ -66,15 +66,51 @@ describe('Coherence@k', () => {
     });
     expect(result.masked['Coherence@3']).toBeCloseTo((0 + 2 / 3) / 2, 12);
     expect(result.unmasked['Coherence@3']).toBeCloseTo((1 / 3 + 2 / 3) / 2, 12);
+    // Each counted user loves at most two genres, so comparing with the top three changes nothing here.
+    expect(result.masked['Coherence3@3']).toBeCloseTo((0 + 2 / 3) / 2, 12);
+    expect(result.unmasked['Coherence3@3']).toBeCloseTo((1 / 3 + 2 / 3) / 2, 12);
     expect(result.coherence).toEqual({ k: 3, attribute: 'genre', users: 2, skippedNoLoved: 1, skippedNoAttribute: 1 });
   });
 
   it('per case: the share of the first k listed items, k capped by the list length', () => {
     const metric = new CoherenceMetric({ features, attribute: 'genre', loveOutcome: LOVE, k: 4 });
-    expect(metric.add(cases[1]!.history, Int32Array.of(5, 4, 3, 0, 2))).toBeCloseTo(2 / 4, 12); // 3 and 0 share
-    expect(metric.add(cases[1]!.history, Int32Array.of(3, 5))).toBeCloseTo(1 / 2, 12);
+    expect(metric.add(cases[1]!.history, Int32Array.of(5, 4, 3, 0, 2))?.share).toBeCloseTo(2 / 4, 12); // 3 and 0 share
+    expect(metric.add(cases[1]!.history, Int32Array.of(3, 5))?.share).toBeCloseTo(1 / 2, 12);
     expect(metric.add(cases[2]!.history, Int32Array.of(0, 1, 2))).toBeUndefined();
     expect(metric.value()).toBeCloseTo(0.5, 12);
+  });
+
+  it('Coherence3 compares with the three most loved genres only, ties to the genre first seen in the catalog', () => {
+    // Genre ids by first appearance: A B C D E F.
+    const catalog = [
+      ['genre:A', 'genre:B'],
+      ['genre:A', 'genre:C'],
+      ['genre:A', 'genre:D'],
+      ['genre:B', 'genre:E'],
+      ['genre:E'],
+      ['genre:F'],
+      ['genre:C'],
+    ];
+    const metric = new CoherenceMetric({ features: catalog, attribute: 'genre', loveOutcome: LOVE, k: 4 });
+    // Loves 0,1,2,3,4,6: A 3, B 2, C 2, E 2, D 1 -> top three A, B, C (E loses the tie to the earlier C).
+    const history = evalCase(
+      0,
+      [
+        [0, LOVE],
+        [1, LOVE],
+        [2, LOVE],
+        [3, LOVE],
+        [4, LOVE],
+        [6, LOVE],
+        [5, 0],
+      ],
+      0,
+    ).history;
+    // List 5 (F), 4 (E), 6 (C), 2 (A,D): any loved genre 3/4 (F is only disliked); top three 2/4.
+    const shares = metric.add(history, Int32Array.of(5, 4, 6, 2, 0));
+    expect(shares?.share).toBeCloseTo(3 / 4, 12);
+    expect(shares?.topShare).toBeCloseTo(2 / 4, 12);
+    expect(metric.valueTop()).toBeCloseTo(2 / 4, 12);
   });
 
   it('is absent without the option and when only rank metrics are asked for', async () => {
