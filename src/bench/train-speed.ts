@@ -32,13 +32,12 @@ export interface TrainBenchData {
   tfjs: string;
 }
 
-/** Sets up the wasm training backend and loads ML-1M (throws the loader's clear error when it is missing). */
-export async function loadTrainBenchData(dataDir?: string): Promise<TrainBenchData> {
-  const backend = await setupTrainingBackend();
-  const dataset = await loadDataset('ml-1m', dataDir ? { dataDir } : {});
-  const split = leaveOneOutSplit(dataset.sequences);
-  // HSTU's ML-1M SASRec shape, as src/train/step-benchmark.ts and the reference script use.
-  const config = defaultDecoderConfig({
+/**
+ * HSTU's ML-1M SASRec shape (sequence 200, d 50, 2 blocks, 1 head), as src/train/step-benchmark.ts and
+ * the PyTorch reference script use; every training-speed figure is taken on this config.
+ */
+export function hstuMl1mConfig(dataset: { catalog: { ids: readonly unknown[] }; outcomes: readonly unknown[] }): DecoderConfig {
+  return defaultDecoderConfig({
     itemCount: dataset.catalog.ids.length,
     outcomeCount: dataset.outcomes.length,
     maxLen: 200,
@@ -46,6 +45,14 @@ export async function loadTrainBenchData(dataDir?: string): Promise<TrainBenchDa
     blocks: 2,
     heads: 1,
   });
+}
+
+/** Sets up the wasm training backend and loads ML-1M (throws the loader's clear error when it is missing). */
+export async function loadTrainBenchData(dataDir?: string): Promise<TrainBenchData> {
+  const backend = await setupTrainingBackend();
+  const dataset = await loadDataset('ml-1m', dataDir ? { dataDir } : {});
+  const split = leaveOneOutSplit(dataset.sequences);
+  const config = hstuMl1mConfig(dataset);
   return { users: split.train, config, backend, tfjs: tf.version_core };
 }
 

@@ -6,10 +6,10 @@
  */
 import { loadDataset } from '../data/registry.ts';
 import { leaveOneOutSplit } from '../data/splits.ts';
-import { defaultDecoderConfig } from '../model/decoder.ts';
 import { setupTrainingBackend } from '../train/backend.ts';
 import { buildBatch } from '../train/batches.ts';
 import { DEFAULT_TRAIN_OPTIONS, DecoderTrainer } from '../train/trainer.ts';
+import { hstuMl1mConfig } from './train-speed.ts';
 
 /** What one measurement found. */
 export interface TrainingThroughput {
@@ -43,14 +43,7 @@ export async function measureTrainingThroughput(options: {
   }
   const backend = await setupTrainingBackend();
   const split = leaveOneOutSplit(dataset.sequences);
-  const config = defaultDecoderConfig({
-    itemCount: dataset.catalog.ids.length,
-    outcomeCount: dataset.outcomes.length,
-    maxLen: 200,
-    dim: 50,
-    blocks: 2,
-    heads: 1,
-  });
+  const config = hstuMl1mConfig(dataset);
   const trainer = new DecoderTrainer(config, { ...DEFAULT_TRAIN_OPTIONS, log: options.log });
   const users = split.train.filter((s) => s.items.length >= 2);
   const batchSize = DEFAULT_TRAIN_OPTIONS.batchSize;
