@@ -21,6 +21,7 @@ import { packTensors, readTensorValues, unpackTensors, type HostTensor } from '.
 import { deserializeSidArtifacts } from '../sid/sid-table.ts';
 import { PrefixMem, prefixMemConfigFromManifest, type PrefixMemConfig, type StoredPrefixMemConfig } from './prefixmem.ts';
 import { PrefixMemItemEncoder } from './prefixmem-items.ts';
+import { decodeItemTable, encodeItemTable, itemEncodingOf, parseItemEncoding, type ItemPrecision } from './item-table.ts';
 
 /** What the manifest's `model` field holds for a pocketrec decoder. */
 export interface DecoderModelSection {
@@ -40,6 +41,8 @@ export interface ExportInput {
   params: Map<string, tf.Tensor>;
   /** [itemCount, dim] unit retrieval table. */
   itemEmbeddings: tf.Tensor2D;
+  /** How to store the retrieval table (default fp32; fp16 / int8 per-row scale are smaller, lossy). */
+  itemPrecision?: ItemPrecision;
   outcomes: string[];
   outcomePrior: number[];
   /** PrefixMem's config when the item representation uses it. */
@@ -64,7 +67,9 @@ export async function buildArtifacts(input: ExportInput): Promise<Map<string, Ui
     return { name, shape: t.shape, data: t.dataSync() as Float32Array };
   });
   const weights = packTensors(hostTensors);
-  const embeddings = new Uint8Array((input.itemEmbeddings.dataSync() as Float32Array).slice().buffer);
+  const precision = input.itemPrecision ?? 'fp32';
+  const [rows, dim] = input.itemEmbeddings.shape;
+  const embeddings = encodeItemTable(input.itemEmbeddings.dataSync() as Float32Array, rows, dim, itemEncodingOf(precision));
   const files: { role: ArtifactRole; path: string; bytes: Uint8Array }[] = [
     { role: 'weights', path: 'weights.bin', bytes: weights.bytes },
     { role: 'item-embeddings', path: 'item-embeddings.bin', bytes: embeddings },
@@ -89,6 +94,8 @@ export async function buildArtifacts(input: ExportInput): Promise<Map<string, Ui
     horizons: input.config.horizons.map((h) => h.name),
     itemCount: input.config.itemCount,
     embeddingDim: input.config.dim,
+    // Written only when not float32, so fp32 exports stay byte-identical to before.
+    ...(precision !== 'fp32' ? { itemEmbeddingEncoding: itemEncodingOf(precision) } : {}),
     model: model as unknown as Record<string, unknown>,
     ...(input.sid ? { sid: input.sid } : {}),
     tensors: weights.entries,
@@ -165,12 +172,12 @@ export function loadDecoder(
     prefixMem?.dispose();
   };
   try {
-    const table = readTensorValues(
-      { name: 'item-embeddings', dtype: 'float32', shape: [itemCount, dim], byteOffset: 0 },
-      need('item-embeddings'),
-    );
-    assertFinite('item embeddings', table as Float32Array);
-    itemEmbeddings = tf.tensor2d(table as Float32Array, [itemCount, dim]);
+    const encoding = parseItemEncoding(manifest.itemEmbeddingEncoding);
+    if (typeof encoding === 'string') throw new Error(`model artifacts: ${encoding}`);
+    // Decoded to float32 once here: the resident table is float32 whatever the file's encoding.
+    const table = decodeItemTable(need('item-embeddings'), itemCount, dim, encoding);
+    assertFinite('item embeddings', table);
+    itemEmbeddings = tf.tensor2d(table, [itemCount, dim]);
     let encoder = itemEncoder;
     if (section.decoder.usePrefixMem && !encoder) {
       if (!section.prefixMem) throw new Error('model artifacts: usePrefixMem is set but model.prefixMem is missing');

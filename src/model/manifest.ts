@@ -13,6 +13,7 @@
 import { ModelFormatError, ModelIntegrityError } from '../errors/errors.ts';
 import { sha256Hex } from '../util/sha256.ts';
 import { parameterShapes, validateDecoderConfig, type DecoderConfig } from './decoder.ts';
+import { itemTableBytes, parseItemEncoding, type ItemEmbeddingEncoding } from './item-table.ts';
 
 /** The value of `ModelManifest.format`. */
 export const MANIFEST_FORMAT = 'pocketrec-model';
@@ -22,7 +23,7 @@ export const MANIFEST_FORMAT_VERSION = 1;
 /** What a binary file is for; the runtime finds files by role, not by name. */
 export type ArtifactRole =
   | 'weights' // every named tensor of the model, concatenated (see `TensorEntry`)
-  | 'item-embeddings' // float32 [itemCount, embeddingDim], the retrieval table
+  | 'item-embeddings' // [itemCount, embeddingDim], the retrieval table, in `itemEmbeddingEncoding` (default float32)
   | 'sid-codes' // semantic-ID table and prefix trie, one blob (`serializeSidArtifacts`, src/sid/sid-table.ts)
   | 'catalog'; // JSON: item ids, titles and content for display
 
@@ -68,6 +69,11 @@ export interface ModelManifest {
   itemCount: number;
   /** Width of query and item embeddings. */
   embeddingDim: number;
+  /**
+   * How `item-embeddings` is stored: fp16, or int8 with a float32 scale per row. Absent means float32
+   * (every model exported before this field existed). Decoded to float32 once at load.
+   */
+  itemEmbeddingEncoding?: ItemEmbeddingEncoding;
   /** The model's own configuration (the decoder's config type), as JSON. */
   model: Record<string, unknown>;
   /** Semantic-ID configuration, when the model has SIDs. */
@@ -152,8 +158,8 @@ export function parseManifest(text: string, source: string): ModelManifest {
 
 /**
  * Checks that a parsed JSON value is a manifest this runtime understands, with consistent and sane
- * sizes: every field's type, each file's role, path, size and sha256, the size of `item-embeddings`
- * (`itemCount * embeddingDim * 4` bytes), each tensor inside the `weights` file (which holds nothing
+ * sizes: every field's type, each file's role, path, size and sha256, the exact size of
+ * `item-embeddings` for its `itemEmbeddingEncoding` (`itemTableBytes`; float32 when absent), each tensor inside the `weights` file (which holds nothing
  * else), the decoder config against `itemCount`/`embeddingDim` and the tensor table, and
  * `ARTIFACT_LIMITS`. Throws `ModelFormatError` naming the first problem. Allocates nothing sized by
  * the manifest.
@@ -227,11 +233,17 @@ export function validateManifest(value: unknown, source: string): ModelManifest 
   const embeddings = files.get('item-embeddings');
   if (!weights) return fail('no file has role "weights"');
   if (!embeddings) return fail('no file has role "item-embeddings"');
-  const embeddingBytes = itemCount * dim * 4;
+  const encoding = parseItemEncoding(m.itemEmbeddingEncoding);
+  if (typeof encoding === 'string') return fail(encoding);
+  const embeddingBytes = itemTableBytes(encoding, itemCount, dim);
   if (embeddings.bytes !== embeddingBytes) {
-    return fail(
-      `item-embeddings ${embeddings.path} has ${embeddings.bytes} bytes, but itemCount ${itemCount} x embeddingDim ${dim} x 4 = ${embeddingBytes}`,
-    );
+    const formula =
+      encoding.type === 'fp32'
+        ? `itemCount ${itemCount} x embeddingDim ${dim} x 4 = ${embeddingBytes}`
+        : encoding.type === 'fp16'
+          ? `fp16: itemCount ${itemCount} x embeddingDim ${dim} x 2 = ${embeddingBytes}`
+          : `int8 per-row: itemCount ${itemCount} x 4 + itemCount x embeddingDim ${dim} (padded to 4) = ${embeddingBytes}`;
+    return fail(`item-embeddings ${embeddings.path} has ${embeddings.bytes} bytes, but ${formula}`);
   }
 
   // Tensors: each inside the weights file, which holds nothing else (4-byte alignment padding only).

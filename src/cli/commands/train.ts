@@ -23,6 +23,7 @@ import { leaveOneOutSplit } from '../../data/splits.ts';
 import type { Dataset } from '../../data/types.ts';
 import { evaluate } from '../../eval/evaluate.ts';
 import { buildArtifacts } from '../../model/artifacts.ts';
+import { ITEM_PRECISIONS, type ItemPrecision } from '../../model/item-table.ts';
 import { encodeCatalog } from '../../model/catalog-file.ts';
 import { defaultDecoderConfig, MULTI_TOKEN_HORIZONS, validateDecoderConfig, type DecoderConfig } from '../../model/decoder.ts';
 import { DecoderRecommender, outcomeFrequencies } from '../../eval/decoder-recommender.ts';
@@ -100,6 +101,11 @@ export const options: OptionTable = {
   catalog: { type: 'boolean', help: 'also export catalog.json (titles, genres, years) for the demo' },
   attribution: { type: 'string', value: '<text>', help: 'dataset attribution written into the manifest' },
   out: { type: 'string', value: '<dir>', help: 'export folder (default runs/<dataset>-decoder)' },
+  'item-precision': {
+    type: 'string',
+    value: 'fp32|fp16|int8',
+    help: 'storage of item-embeddings.bin: fp32 (default), fp16 (1/2 the bytes) or\nint8 with a per-row scale (~1/4); decoded to float32 at load',
+  },
 };
 
 export const usage = formatUsage('Usage: pocketrec train --dataset <name|path> [options]', options);
@@ -165,6 +171,8 @@ export interface TrainCommandSettings {
   /** --time-features when given (the default depends on the data). */
   timeFeatures?: boolean;
   itemRep: 'id' | 'sid' | 'id+sid';
+  /** --item-precision (default fp32). */
+  itemPrecision: ItemPrecision;
   train: Omit<TrainOptions, 'log' | 'shouldStop'>;
   valUsers: number;
 }
@@ -215,6 +223,7 @@ export function trainSettings(args: ParsedArgs): TrainCommandSettings {
     model,
     timeFeatures: onOffOption(args, 'time-features'),
     itemRep,
+    itemPrecision: choiceOption(args, 'item-precision', ITEM_PRECISIONS) ?? 'fp32',
     train,
     valUsers: numberOption(args, 'val-users', 0, { integer: true, min: 0 }),
   };
@@ -339,6 +348,7 @@ export async function run(args: ParsedArgs): Promise<number> {
     ...(encoder ? { prefixMem: encoder.prefixMem.config } : {}),
     ...(sidInfo ? { sid: sidInfo } : {}),
     itemEmbeddings: table,
+    itemPrecision: settings.itemPrecision,
     outcomes: dataset.outcomes,
     outcomePrior: prior,
     dataset: {

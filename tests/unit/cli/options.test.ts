@@ -103,6 +103,15 @@ describe('strict options (exit 2 + usage)', () => {
     );
   });
 
+  it('train --item-precision: fp32 by default, fp16 / int8 accepted, anything else a usage error', () => {
+    expect(trainSettings(parseArgs(['--dataset', 'x'], trainOptions)).itemPrecision).toBe('fp32');
+    for (const p of ['fp32', 'fp16', 'int8'])
+      expect(trainSettings(parseArgs(['--dataset', 'x', '--item-precision', p], trainOptions)).itemPrecision).toBe(p);
+    expect(() => trainSettings(parseArgs(['--dataset', 'x', '--item-precision', 'int4'], trainOptions))).toThrow(
+      /--item-precision must be fp32 or fp16 or int8, got "int4"/,
+    );
+  });
+
   it('--help prints the usage generated from the declaration (every declared option listed)', async () => {
     expect(await main(['train', '--help'])).toBe(0);
     for (const option of ['--dataset', '--batch', '--full-softmax', '--checkpoint', '--resume', '--catalog-items'])
