@@ -68,4 +68,22 @@ describe('pocketrec train: stops, checkpoints and resume', () => {
     expect(stderr).not.toMatch(/\n\s+at /);
     expect(existsSync(out2)).toBe(false);
   });
+
+  it('--item-precision int8 exports a per-row int8 table that pocketrec eval loads and ranks with', async () => {
+    const data = events();
+    const out = join(tmp, 'int8');
+    expect(await main(['train', '--dataset', data, ...tiny, '--epochs', '1', '--item-precision', 'int8', '--out', out])).toBe(0);
+    const m = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as {
+      itemEmbeddingEncoding?: unknown;
+      files: { role: string; path: string; bytes: number }[];
+    };
+    expect(m.itemEmbeddingEncoding).toEqual({ type: 'int8', scale: 'per-row' });
+    const table = m.files.find((f) => f.role === 'item-embeddings')!;
+    expect(table.bytes).toBe(20 * 4 + 20 * 8); // 20 items x d 8: scales + int8 values
+    expect(readFileSync(join(out, table.path)).byteLength).toBe(table.bytes);
+    let stdout = '';
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
+    expect(await main(['eval', '--dataset', data, '--model', join(out, 'manifest.json')])).toBe(0);
+    expect(stdout).toMatch(/HR@10\s+\d\.\d{4}/);
+  });
 });
