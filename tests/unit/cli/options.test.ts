@@ -5,32 +5,25 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parseArgs } from '../../../src/cli/args.ts';
 import { options as trainOptions, trainSettings } from '../../../src/cli/commands/train.ts';
 import { main } from '../../../src/cli/main.ts';
+import { captureCliOutput } from '../cli-output.ts';
 
 const EVENTS = resolve(import.meta.dirname, '../../fixtures/data/generic/events.csv');
 const tmp = mkdtempSync(join(tmpdir(), 'pocketrec-options-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-let stdout = '';
-let stderr = '';
-beforeEach(() => {
-  stdout = '';
-  stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-});
-afterEach(() => vi.restoreAllMocks());
+const output = captureCliOutput();
 
 /** Runs `train` with one bad option into a fresh --out folder; expects exit 2, the usage, and no export. */
 async function rejectsTrain(bad: string[], message: RegExp): Promise<void> {
   const out = join(tmp, `out-${bad.join('_').replace(/[^\w]/g, '')}`);
   const code = await main(['train', '--dataset', EVENTS, '--epochs', '1', '--dim', '8', '--maxlen', '8', '--out', out, ...bad]);
-  expect(code, stderr).toBe(2);
-  expect(stderr).toMatch(message);
-  expect(stderr).toContain('Usage: pocketrec train');
+  expect(code, output.stderr).toBe(2);
+  expect(output.stderr).toMatch(message);
+  expect(output.stderr).toContain('Usage: pocketrec train');
   expect(existsSync(out)).toBe(false);
 }
 
@@ -56,13 +49,13 @@ describe('strict options (exit 2 + usage)', () => {
 
   it('import: unknown options, flags given a value and stray words are errors; --json does not swallow the dataset', async () => {
     expect(await main(['import', '--dataset', EVENTS, '--verbose'])).toBe(2);
-    expect(stderr).toMatch(/Unknown option '--verbose'/);
-    expect(stderr).toContain('Usage: pocketrec import');
+    expect(output.stderr).toMatch(/Unknown option '--verbose'/);
+    expect(output.stderr).toContain('Usage: pocketrec import');
     expect(await main(['import', '--dataset', EVENTS, '--json=yes'])).toBe(2);
     expect(await main(['import', '--dataset', EVENTS, 'extra'])).toBe(2);
-    stdout = '';
+    output.stdout = '';
     expect(await main(['import', '--json', EVENTS])).toBe(0);
-    expect(JSON.parse(stdout)).toMatchObject({ dataset: 'events' });
+    expect(JSON.parse(output.stdout)).toMatchObject({ dataset: 'events' });
   });
 
   it('eval: bad values exit 2 before any work', async () => {
@@ -73,9 +66,9 @@ describe('strict options (exit 2 + usage)', () => {
       ['--k', '10,x'],
       ['--top-100', 'x'],
     ]) {
-      stderr = '';
+      output.stderr = '';
       expect(await main(['eval', '--dataset', EVENTS, '--model', 'popular', ...bad]), bad.join(' ')).toBe(2);
-      expect(stderr).toContain('Usage: pocketrec eval');
+      expect(output.stderr).toContain('Usage: pocketrec eval');
     }
   });
 
@@ -86,9 +79,9 @@ describe('strict options (exit 2 + usage)', () => {
       ['--vectors', 'colour'],
       ['--ablate', '--steps', '0'],
     ]) {
-      stderr = '';
+      output.stderr = '';
       expect(await main(['sids', '--dataset', join(tmp, 'no-such-dataset'), ...bad]), bad.join(' ')).toBe(2);
-      expect(stderr).toContain('Usage: pocketrec sids');
+      expect(output.stderr).toContain('Usage: pocketrec sids');
     }
   });
 
@@ -115,6 +108,6 @@ describe('strict options (exit 2 + usage)', () => {
   it('--help prints the usage generated from the declaration (every declared option listed)', async () => {
     expect(await main(['train', '--help'])).toBe(0);
     for (const option of ['--dataset', '--batch', '--full-softmax', '--checkpoint', '--resume', '--catalog-items'])
-      expect(stdout).toContain(option);
+      expect(output.stdout).toContain(option);
   });
 });

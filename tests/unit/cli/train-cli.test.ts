@@ -6,19 +6,14 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../../src/cli/main.ts';
+import { captureCliOutput } from '../cli-output.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'pocketrec-train-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-let stderr = '';
-beforeEach(() => {
-  stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-});
-afterEach(() => vi.restoreAllMocks());
+const output = captureCliOutput();
 
 /** 40 users walking a cycle of 20 items: 2 batches of 24 training users per epoch. */
 function events(): string {
@@ -54,18 +49,18 @@ describe('pocketrec train: stops, checkpoints and resume', () => {
         out,
       ]),
     ).toBe(0);
-    expect(stderr).toMatch(/trained 0 epochs \+ 1\/2 steps of epoch 1/);
+    expect(output.stderr).toMatch(/trained 0 epochs \+ 1\/2 steps of epoch 1/);
     expect(manifest(out).metrics).toMatchObject({ 'train.epochs': 0, 'train.partialEpochSteps': 1, 'train.bestEpoch': 1 });
 
     const size = readFileSync(join(ckpt, 'checkpoint.bin')).byteLength;
     writeFileSync(join(ckpt, 'checkpoint.bin'), new Uint8Array(new Float32Array(size / 4).fill(Number.NaN).buffer));
     const out2 = join(tmp, 'out2');
-    stderr = '';
+    output.stderr = '';
     expect(
       await main(['train', '--dataset', data, ...tiny, '--epochs', '3', '--checkpoint', ckpt, '--resume', '--out', out2]),
     ).toBe(1);
-    expect(stderr).toContain(`pocketrec train: checkpoint ${join(ckpt, 'checkpoint.bin')} is corrupt`);
-    expect(stderr).not.toMatch(/\n\s+at /);
+    expect(output.stderr).toContain(`pocketrec train: checkpoint ${join(ckpt, 'checkpoint.bin')} is corrupt`);
+    expect(output.stderr).not.toMatch(/\n\s+at /);
     expect(existsSync(out2)).toBe(false);
   });
 

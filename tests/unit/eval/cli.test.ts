@@ -2,30 +2,23 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.ts';
+import { captureCliOutput } from '../cli-output.ts';
 
 const FIXTURES = resolve(import.meta.dirname, '../../fixtures/data');
 const tmp = mkdtempSync(join(tmpdir(), 'pocketrec-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-let stdout = '';
-let stderr = '';
-beforeEach(() => {
-  stdout = '';
-  stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-});
-afterEach(() => vi.restoreAllMocks());
+const output = captureCliOutput();
 
 describe('pocketrec import', () => {
   it('prints the summary of a dataset folder', async () => {
     expect(await main(['import', '--dataset', join(FIXTURES, 'taobao')])).toBe(0);
-    expect(stdout).toContain('users     2');
-    expect(stdout).toContain('events    5 (5 with timestamps)');
-    expect(stdout).toContain('outcomes  pv 2 · cart 1 · fav 1 · buy 1');
-    expect(stdout).toContain('dropped   duplicate row: 1');
+    expect(output.stdout).toContain('users     2');
+    expect(output.stdout).toContain('events    5 (5 with timestamps)');
+    expect(output.stdout).toContain('outcomes  pv 2 · cart 1 · fav 1 · buy 1');
+    expect(output.stdout).toContain('dropped   duplicate row: 1');
   });
 
   it('a malformed row is a usage-style error naming file and line (exit 2)', async () => {
@@ -33,13 +26,13 @@ describe('pocketrec import', () => {
     cpSync(join(FIXTURES, 'ml-100k'), dir, { recursive: true });
     writeFileSync(join(dir, 'u.data'), '196\t2\t3\t881250949\n196\t1\t5\n');
     expect(await main(['import', '--dataset', dir])).toBe(2);
-    expect(stderr).toContain('pocketrec import: u.data:2: expected 4 fields, got 3');
+    expect(output.stderr).toContain('pocketrec import: u.data:2: expected 4 fields, got 3');
   });
 
   it('a missing data directory names the path and the override (exit 2)', async () => {
     expect(await main(['import', '--dataset', 'beauty', '--data-dir', join(tmp, 'none')])).toBe(2);
-    expect(stderr).toContain(join(tmp, 'none', 'amazon-beauty'));
-    expect(stderr).toContain('--data-dir');
+    expect(output.stderr).toContain(join(tmp, 'none', 'amazon-beauty'));
+    expect(output.stderr).toContain('--data-dir');
   });
 });
 
@@ -63,7 +56,7 @@ describe('pocketrec eval', () => {
       top,
     ]);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/HR@10\s+\d\.\d{4}\s+\d\.\d{4}/);
+    expect(output.stdout).toMatch(/HR@10\s+\d\.\d{4}\s+\d\.\d{4}/);
     const json = JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown> & {
       metrics: { masked: Record<string, number> };
     };
@@ -79,7 +72,7 @@ describe('pocketrec eval', () => {
       expect.arrayContaining(['HR@10', 'NDCG@10', 'HR@50', 'NDCG@50', 'MRR', 'Coverage@10']),
     );
     for (const key of ['command', 'machine', 'date', 'gitCommit']) expect(typeof json[key]).toBe('string');
-    expect(stdout).toMatch(/Coherence@20\s+\d\.\d{4}\s+\d\.\d{4}/);
+    expect(output.stdout).toMatch(/Coherence@20\s+\d\.\d{4}\s+\d\.\d{4}/);
     const coherence = json.coherence as { attribute: string; users: number; skippedNoLoved: number; skippedNoAttribute: number };
     expect(coherence.attribute).toBe('genre');
     expect(coherence.users).toBeGreaterThan(0);
@@ -95,11 +88,11 @@ describe('pocketrec eval', () => {
 
   it('reports Coherence@20 as skipped, with the reason, for a dataset without a love outcome', async () => {
     expect(await main(['eval', '--dataset', join(FIXTURES, 'taobao'), '--model', 'popular'])).toBe(0);
-    expect(stdout).toMatch(/Coherence@20: skipped for all \d+ users: no 'love' outcome/);
+    expect(output.stdout).toMatch(/Coherence@20: skipped for all \d+ users: no 'love' outcome/);
   });
 
   it('rejects an unknown model with the accepted list', async () => {
     expect(await main(['eval', '--dataset', join(FIXTURES, 'taobao'), '--model', 'magic'])).toBe(2);
-    expect(stderr).toContain('unknown --model "magic"; accepted: popular, cooc');
+    expect(output.stderr).toContain('unknown --model "magic"; accepted: popular, cooc');
   });
 });

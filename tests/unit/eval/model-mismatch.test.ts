@@ -7,23 +7,18 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.ts';
 import { DecoderRecommender } from '../../../src/eval/decoder-recommender.ts';
 import { Decoder, defaultDecoderConfig, initDecoderParams } from '../../../src/model/decoder.ts';
 import { setupTrainingBackend } from '../../../src/train/backend.ts';
 import { tinyModel } from '../../fixtures/engine/tiny-model.ts';
+import { captureCliOutput } from '../cli-output.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'pocketrec-mismatch-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-let stderr = '';
-beforeEach(() => {
-  stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-});
-afterEach(() => vi.restoreAllMocks());
+const output = captureCliOutput();
 
 /** The tiny model (dataset "tiny", 40 items) written to a folder. */
 async function modelDir(): Promise<string> {
@@ -52,13 +47,13 @@ describe('eval: model and dataset must match', () => {
   it('a model trained on another dataset / item count is refused before scoring (exit 2)', async () => {
     const dir = await modelDir();
     expect(await main(['eval', '--dataset', events('bigger', 60), '--model', join(dir, 'manifest.json')])).toBe(2);
-    expect(stderr).toContain('was trained on dataset "tiny" with 40 items');
-    expect(stderr).toContain('"bigger" has 60 items');
-    expect(stderr).not.toMatch(/GatherV2|\n\s+at /);
+    expect(output.stderr).toContain('was trained on dataset "tiny" with 40 items');
+    expect(output.stderr).toContain('"bigger" has 60 items');
+    expect(output.stderr).not.toMatch(/GatherV2|\n\s+at /);
     // Same item count under another name: still refused (ids would be matched by position).
-    stderr = '';
+    output.stderr = '';
     expect(await main(['eval', '--dataset', events('other', 40), '--model', join(dir, 'manifest.json')])).toBe(2);
-    expect(stderr).toContain('"other" has 40 items');
+    expect(output.stderr).toContain('"other" has 40 items');
   });
 
   it('DecoderRecommender.scoreBatch refuses an output sized for another item count', async () => {
