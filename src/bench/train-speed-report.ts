@@ -4,6 +4,7 @@
  * TF.js and no file or process access here, so the unit tests (tests/unit/bench/train-speed.test.ts)
  * exercise all of it cheaply; the measuring is src/bench/train-speed.ts.
  */
+import { replaceMarkedSection } from '../util/marked-section.ts';
 
 /** The two step workloads of issue 14 (the PyTorch reference has one run per workload). */
 export type TrainWorkload = 'hstu' | 'full';
@@ -434,12 +435,7 @@ export function trainSpeedMarkdown(report: TrainSpeedReport, jsonLink?: string):
  * or they are out of order, rather than guess.
  */
 export function replaceDocsSection(doc: string, section: string): string {
-  const begin = doc.indexOf(DOCS_BEGIN);
-  const end = doc.indexOf(DOCS_END);
-  if (begin < 0 && end < 0) return `${doc.replace(/\n*$/, '')}\n\n${section}\n`;
-  if (begin < 0 || end < 0 || end < begin)
-    throw new Error(`docs/benchmarks.md has a broken bench:train section: need "${DOCS_BEGIN}" followed by "${DOCS_END}"`);
-  return doc.slice(0, begin) + section + doc.slice(end + DOCS_END.length);
+  return replaceMarkedSection(doc, DOCS_BEGIN, DOCS_END, section, 'bench:train');
 }
 
 /** The profile as text: per workload, the top kernels by total time. */

@@ -28,6 +28,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   sids: () => import('./commands/sids.ts'),
   train: () => import('./commands/train.ts'),
   'export-model': () => import('./commands/export-model.ts'),
+  bench: () => import('./commands/bench.ts'),
 };
 
 function printHelp(): Promise<void> {
