@@ -4,6 +4,7 @@
  * import it and not each other; trainer.ts re-exports everything here.
  */
 import type { TrainingBatch } from './batches.ts';
+import type { LrScheduleKind, TrainWindows } from './schedule.ts';
 
 /** How to train (model shape is `DecoderConfig`). */
 export interface TrainOptions {
@@ -12,6 +13,14 @@ export interface TrainOptions {
   batchSize: number;
   /** Adam learning rate (HSTU ML-1M: 1e-3). */
   learningRate: number;
+  /** Learning-rate schedule after warm-up (src/train/schedule.ts); decays over `epochs` x steps per epoch. */
+  lrSchedule: LrScheduleKind;
+  /** Linear warm-up steps to `learningRate` (0 = none). */
+  warmupSteps: number;
+  /** Decoupled (AdamW) weight decay per unit learning rate; biases and LayerNorm exempt (0 = off). */
+  weightDecay: number;
+  /** `last`: one sample per user (its last maxLen events); `all`: every event, in maxLen windows. */
+  trainWindows: TrainWindows;
   /** Uniform random negatives per step, shared by the batch (HSTU ML-1M: 128). */
   negatives: number;
   /** Also draw `negatives` items from the batch's positives (popularity-distributed), logQ-corrected. */
@@ -45,6 +54,10 @@ export const DEFAULT_TRAIN_OPTIONS: Omit<TrainOptions, 'log'> = {
   epochs: 100,
   batchSize: 128,
   learningRate: 1e-3,
+  lrSchedule: 'constant',
+  warmupSteps: 0,
+  weightDecay: 0,
+  trainWindows: 'last',
   negatives: 128,
   inBatchNegatives: false,
   fullSoftmax: false,

@@ -15,6 +15,7 @@ import type { TensorEntry } from '../model/manifest.ts';
 import { buildBatch, type TrainingBatch, type TrainingSequence } from './batches.ts';
 import { fullSoftmaxWindowLoss, sampledSoftmaxWindowLoss } from './losses.ts';
 import { GradientWorker } from './parallel.ts';
+import { applyWeightDecay, learningRateAt, trainingSamples, type LrSchedule } from './schedule.ts';
 import { writeFileAtomic } from '../util/node-fs.ts';
 import { MULBERRY32_INCREMENT, mulberry32Output } from '../util/rng.ts';
 import { sha256Hex } from '../util/sha256.ts';
@@ -81,6 +82,8 @@ interface CheckpointHeader {
   /** A stopped epoch's position (absent/null: the checkpoint is at an epoch boundary). */
   partial?: PartialEpoch | null;
   rngState: number;
+  /** Optimisation steps taken (the learning-rate schedule's position; absent in older checkpoints: 0). */
+  optimizerStep?: number;
   best: { epoch: number; step?: number; metric: number; validation?: Metrics } | null;
   history: EpochRecord[];
   config: DecoderConfig;
@@ -129,6 +132,10 @@ export class DecoderTrainer {
     validation?: Metrics;
   } | null = null;
   private history: EpochRecord[] = [];
+  /** Optimisation steps taken so far (checkpointed): the learning-rate schedule's position. */
+  private optimizerStep = 0;
+  /** Steps the schedule's decay spans: epochs x steps per epoch, set by `fit` (1 before). */
+  private plannedSteps = 1;
 
   constructor(
     readonly config: DecoderConfig,
@@ -238,10 +245,36 @@ export class DecoderTrainer {
     if (batch.queryCount === 0) return Number.NaN;
     const negatives = this.options.fullSoftmax ? null : this.sampleNegatives([batch]);
     const vars = [...this.trainableVariables().values()];
+    const lr = this.beginStep();
     const lossTensor = this.optimizer.minimize(this.lossFunction(batch, negatives), true, vars);
+    this.endStep(lr);
     const loss = lossTensor!.dataSync()[0]!;
     lossTensor!.dispose();
     return loss;
+  }
+
+  /** The learning-rate schedule of these options over `plannedSteps` (src/train/schedule.ts). */
+  schedule(): LrSchedule {
+    const o = this.options;
+    return { peak: o.learningRate, kind: o.lrSchedule, warmupSteps: o.warmupSteps, totalSteps: this.plannedSteps, minFactor: 0 };
+  }
+
+  /** Optimisation steps taken so far (the schedule's position). */
+  get stepsTaken(): number {
+    return this.optimizerStep;
+  }
+
+  /** Sets this step's learning rate on the optimiser (TF.js' Adam reads the field on every update); returns it. */
+  private beginStep(): number {
+    const lr = learningRateAt(this.schedule(), this.optimizerStep);
+    (this.optimizer as unknown as { learningRate: number }).learningRate = lr;
+    return lr;
+  }
+
+  /** After the optimiser's update: decoupled weight decay at this step's rate, then the step count. */
+  private endStep(lr: number): void {
+    applyWeightDecay(this.trainableVariables(), lr, this.options.weightDecay);
+    this.optimizerStep++;
   }
 
   /** Loss and gradients (host copies, by artifact name) of one batch: one data-parallel shard. */
@@ -279,17 +312,20 @@ export class DecoderTrainer {
       for (let i = 0; i < sum.length; i++) sum[i] = ((ga ? ga[i]! * na : 0) + (gb ? gb[i]! * nb : 0)) / (na + nb);
       averaged.push({ name: v.name, tensor: tf.tensor(sum, v.shape) });
     }
+    const lr = this.beginStep();
     this.optimizer.applyGradients(averaged);
+    this.endStep(lr);
     tf.dispose(averaged.map((g) => g.tensor));
     return ((local?.loss ?? 0) * na + (other?.loss ?? 0) * nb) / (na + nb);
   }
 
   /** Splits the users into shuffled batches for one epoch. */
   private epochBatches(sequences: TrainingSequence[]): TrainingSequence[][] {
-    const order = this.rng.shuffle(sequences.map((_, i) => i).filter((i) => sequences[i]!.items.length >= 2));
+    const samples = trainingSamples(sequences, this.config.maxLen, this.options.trainWindows);
+    const order = this.rng.shuffle(samples.map((_, i) => i));
     const batches: TrainingSequence[][] = [];
     for (let i = 0; i < order.length; i += this.options.batchSize)
-      batches.push(order.slice(i, i + this.options.batchSize).map((j) => sequences[j]!));
+      batches.push(order.slice(i, i + this.options.batchSize).map((j) => samples[j]!));
     return batches;
   }
 
@@ -303,6 +339,8 @@ export class DecoderTrainer {
   async fit(sequences: TrainingSequence[], validate: (decoder: Decoder) => Promise<Metrics>): Promise<TrainResult> {
     const o = this.options;
     const start = performance.now();
+    const perEpoch = Math.ceil(trainingSamples(sequences, this.config.maxLen, o.trainWindows).length / o.batchSize);
+    this.plannedSteps = Math.max(1, o.epochs * perEpoch);
     if (o.resume) {
       if (!o.checkpointDir) throw new CheckpointError('resume needs a checkpoint folder');
       if (!existsSync(join(o.checkpointDir, 'checkpoint.json')))
@@ -518,6 +556,7 @@ export class DecoderTrainer {
       epochsDone: this.epochsDone,
       partial: this.partial,
       rngState: this.rng.state,
+      optimizerStep: this.optimizerStep,
       best: this.best
         ? {
             epoch: this.best.epoch,
@@ -614,6 +653,7 @@ export class DecoderTrainer {
     this.epochsDone = header.epochsDone;
     this.partial = header.partial ?? null;
     this.rng.state = header.rngState;
+    this.optimizerStep = Number.isInteger(header.optimizerStep) ? header.optimizerStep! : 0;
     this.history = header.history;
     this.best = header.best && best ? { ...header.best, values: best } : null;
   }

@@ -32,6 +32,7 @@ import { PrefixMemItemEncoder } from '../../model/prefixmem-items.ts';
 import { buildSemanticIds, sidConfigFor } from '../../sid/build.ts';
 import { serializeSidArtifacts } from '../../sid/sid-table.ts';
 import { setupTrainingBackend } from '../../train/backend.ts';
+import { LR_SCHEDULES, TRAIN_WINDOWS } from '../../train/schedule.ts';
 import {
   CheckpointError,
   DEFAULT_TRAIN_OPTIONS,
@@ -64,7 +65,23 @@ export const options: OptionTable = {
   ffn: { type: 'string', value: '<n>', help: 'feed-forward width (default 4 x dim)' },
   'head-dim': { type: 'string', value: '<n>', help: 'width of the outcome-conditioned head (default 2 x dim)' },
   dropout: { type: 'string', value: '<p>', help: `dropout in [0, 1) (default ${MODEL_DEFAULTS.dropout})` },
-  lr: { type: 'string', value: '<x>', help: 'Adam learning rate > 0 (default 0.001)' },
+  lr: { type: 'string', value: '<x>', help: 'Adam learning rate > 0 (default 0.001; the peak with a schedule)' },
+  'lr-schedule': {
+    type: 'string',
+    value: 'constant|cosine|linear',
+    help: 'learning rate after warm-up: constant (default), or decayed to 0 over --epochs',
+  },
+  'warmup-steps': { type: 'string', value: '<n>', help: 'linear learning-rate warm-up steps (default 0)' },
+  'weight-decay': {
+    type: 'string',
+    value: '<x>',
+    help: 'decoupled (AdamW) weight decay >= 0; biases and LayerNorm exempt (default 0)',
+  },
+  'train-windows': {
+    type: 'string',
+    value: 'last|all',
+    help: 'last: one sample per user, its last --maxlen events (default); all: every\nevent, the history cut into --maxlen windows',
+  },
   negatives: { type: 'string', value: '<n>', help: 'uniform sampled negatives per step (default 128)' },
   'in-batch': { type: 'boolean', help: "also draw as many negatives from the batch's positives (logQ-corrected)" },
   'full-softmax': { type: 'boolean', help: 'score every item (small catalogs) instead of sampling' },
@@ -204,6 +221,10 @@ export function trainSettings(args: ParsedArgs): TrainCommandSettings {
     epochs: numberOption(args, 'epochs', d.epochs, positiveInt),
     batchSize: numberOption(args, 'batch', d.batchSize, positiveInt),
     learningRate: numberOption(args, 'lr', d.learningRate, { above: 0 }),
+    lrSchedule: choiceOption(args, 'lr-schedule', LR_SCHEDULES) ?? d.lrSchedule,
+    warmupSteps: numberOption(args, 'warmup-steps', d.warmupSteps, { integer: true, min: 0 }),
+    weightDecay: numberOption(args, 'weight-decay', d.weightDecay, { min: 0 }),
+    trainWindows: choiceOption(args, 'train-windows', TRAIN_WINDOWS) ?? d.trainWindows,
     // Full softmax samples nothing: the logged options say so (0 negatives).
     negatives: fullSoftmax ? 0 : numberOption(args, 'negatives', d.negatives, positiveInt),
     inBatchNegatives: args.flags.has('in-batch'),

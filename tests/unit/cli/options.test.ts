@@ -37,6 +37,10 @@ describe('strict options (exit 2 + usage)', () => {
     [['--workers', '3'], /--workers must be an integer >= 1 and <= 2, got "3"/],
     [['--max-minutes=-1'], /--max-minutes must be a number >= 0/],
     [['--dropout', '1'], /--dropout must be a number >= 0 and < 1/],
+    [['--weight-decay=-0.1'], /--weight-decay must be a number >= 0/],
+    [['--lr-schedule', 'step'], /--lr-schedule must be constant or cosine or linear, got "step"/],
+    [['--warmup-steps', '1.5'], /--warmup-steps must be an integer/],
+    [['--train-windows', 'some'], /--train-windows must be last or all/],
     [['--batch', '2.5'], /--batch must be an integer/],
     [['--no-such-option', '3'], /Unknown option '--no-such-option'/],
     [['--lr', '-1'], /--lr/], // a value that looks like an option is ambiguous, not silently a flag
