@@ -364,6 +364,7 @@ export class Engine implements EngineApi {
       outcomes: [...model.runtime.outcomes],
       horizons: [...model.runtime.horizons],
       sidAvailable: model.sid !== undefined,
+      rankingAvailable: model.runtime.hasRankingHead === true,
       historyLength: this.session.historyLength,
       historySkipped: this.session.historySkipped,
       storage: {

@@ -120,6 +120,42 @@ export interface RecommendRequest {
   explain?: number;
   /** Beam width for `mode: 'sid'`, an integer 1..512 (default 10; the beam is max(k, beamWidth), so `sid` mode allows k <= 512). */
   beamWidth?: number;
+  /**
+   * Re-rank with the model's ranking head: retrieve `candidates` items, score each from the session's
+   * KV cache (the history is not re-encoded), return the best k by `objective`. Each result then
+   * carries `ranking`. A model without a ranking head rejects with `InvalidArgumentError`
+   * (`details.reason: 'no-ranking-head'`).
+   */
+  rank?: RankRequest;
+}
+
+/**
+ * What re-ranking orders by: an outcome name (its probability, e.g. `'love'`), `'interaction'` (the
+ * probability of any interaction, the default), or `{ utility: { love: 1, watch: 0.3, dislike: -1 } }`:
+ * the expected utility sum_o w_o p(o | item), outcomes left out weighing 0.
+ */
+export type RankObjective = string | { utility: Record<string, number> };
+
+/** Re-ranking settings of a `recommend` request. */
+export interface RankRequest {
+  /** Items retrieved and scored, an integer k..1000 (default max(k, 100)). */
+  candidates?: number;
+  /** Default `'interaction'`. */
+  objective?: RankObjective;
+}
+
+/** The ranking head's prediction for one item (set on results of a `rank` request). */
+export interface RankingPrediction {
+  /** p(outcome o as the next event), per outcome name; with `noInteraction` they sum to 1. */
+  outcomes: Record<string, number>;
+  /** p(no interaction with this item next). */
+  noInteraction: number;
+  /** The outcome shares if the user does interact: p(o) / (1 - noInteraction), summing to 1. */
+  ifInteracted: Record<string, number>;
+  /** The objective's value, by which results are ordered (highest first). */
+  objective: number;
+  /** Position (0-based) in the retrieval order before re-ranking. */
+  retrievalRank: number;
 }
 
 /** A query that produced a result. */
@@ -147,6 +183,8 @@ export interface Recommendation {
   sources: QuerySource[];
   /** With `explain`: the closest history items. */
   closestHistory?: { itemId: string; similarity: number }[];
+  /** With `rank`: the ranking head's per-outcome probabilities. */
+  ranking?: RankingPrediction;
 }
 
 /** The answer to `recommend`. */
@@ -161,6 +199,8 @@ export interface RecommendResult {
   kernel: 'fused-webgpu' | 'matmul-topk' | 'sid-beam' | 'none';
   /** True when there is no history yet and the model had nothing to condition on. */
   coldStart: boolean;
+  /** With `rank`: candidates scored by the ranking head and the objective used. */
+  reranked?: { candidates: number; objective: RankObjective };
 }
 
 /** What the engine runs on and what it holds. */
@@ -181,6 +221,8 @@ export interface EngineStatus {
   horizons: string[];
   /** True when the model ships SID tables (mode `sid` available). */
   sidAvailable: boolean;
+  /** True when the model has a ranking head (`recommend({ rank })` available). */
+  rankingAvailable: boolean;
   /** Events in the stored history. */
   historyLength: number;
   /** Stored events skipped because the current model does not know their item or outcome. */

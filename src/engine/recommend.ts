@@ -11,6 +11,7 @@ import type { RecommendRequest, RecommendResult, Recommendation } from './protoc
 import { buildMask, closestHistory, mergeCandidates, planQueries, retrieveTopK } from './retrieval.ts';
 import type { UserSession } from './session.ts';
 import { sidBeamSearch } from './sid-retrieval.ts';
+import { checkRankRequest, rerank } from './rerank.ts';
 
 /**
  * Largest SID beam (and so the largest `k` in `mode: 'sid'`): beam search costs beams x codes per
@@ -81,10 +82,16 @@ export async function recommend(
     );
   const explain = checkInteger(request.explain ?? 0, 'explain', 0, MAX_EXPLAIN);
   const beamWidth = checkInteger(request.beamWidth ?? 10, 'beamWidth', 1, MAX_BEAM_WIDTH);
-  if (mode === 'sid' && k > MAX_BEAM_WIDTH)
-    throw new InvalidArgumentError(`mode 'sid' returns at most ${MAX_BEAM_WIDTH} items (k ${k}); use mode 'embedding'.`, { k });
   if (k > runtime.itemCount) throw new InvalidArgumentError(`k (${k}) exceeds the catalog size (${runtime.itemCount}).`, { k });
-  const plan = planQueries(runtime.outcomes, runtime.horizons, k, request.outcomeBudget, request.horizon);
+  const rankPlan =
+    request.rank !== undefined ? checkRankRequest(request.rank, runtime, model.loaded.manifest.modelVersion, k) : null;
+  // With re-ranking, retrieval fills the candidate list; the ranking head picks k from it.
+  const wanted = rankPlan ? rankPlan.candidates : k;
+  if (mode === 'sid' && wanted > MAX_BEAM_WIDTH)
+    throw new InvalidArgumentError(`mode 'sid' returns at most ${MAX_BEAM_WIDTH} items (k ${wanted}); use mode 'embedding'.`, {
+      k: wanted,
+    });
+  const plan = planQueries(runtime.outcomes, runtime.horizons, wanted, request.outcomeBudget, request.horizon);
   const mask = masks.maskFor(model, session, request);
   const kv = session.kvFor(model);
   if (!kv) {
@@ -98,7 +105,7 @@ export async function recommend(
   let kernel: RecommendResult['kernel'] = 'sid-beam';
   try {
     if (mode === 'embedding') {
-      const width = Math.min(k, runtime.itemCount);
+      const width = Math.min(wanted, runtime.itemCount);
       const top = await retrieveTopK(queries, runtime.itemEmbeddings, mask, width);
       ranked = { ...top, width };
       kernel = top.path;
@@ -109,17 +116,30 @@ export async function recommend(
       });
       const scores = (await all.data()) as Float32Array;
       all.dispose();
-      const width = Math.max(k, beamWidth);
+      const width = Math.max(wanted, beamWidth);
       ranked = { ...sidBeamSearch(model.sid!.trie, scores, runtime.itemCount, plan.length, width), width };
     }
   } finally {
     queries.dispose();
   }
-  const merged = mergeCandidates(plan, ranked.indices, ranked.scores, ranked.width, k);
+  let merged = mergeCandidates(plan, ranked.indices, ranked.scores, ranked.width, wanted);
+  let predictions: ({ position: number; prediction: NonNullable<Recommendation['ranking']> } | undefined)[] = [];
+  if (rankPlan) {
+    const order = (
+      await rerank(
+        runtime,
+        kv,
+        merged.map((m) => m.index),
+        rankPlan,
+      )
+    ).slice(0, k);
+    predictions = order;
+    merged = order.map((o) => merged[o.position]!);
+  }
   const ids = model.loaded.catalog.itemIds;
   const titles = model.loaded.catalog.titles;
   const name = (q: number) => ({ outcome: runtime.outcomes[plan[q]!.outcome]!, horizon: runtime.horizons[plan[q]!.horizon]! });
-  const items: Recommendation[] = merged.map((m) => {
+  const items: Recommendation[] = merged.map((m, r) => {
     const title = titles?.[m.index];
     return {
       itemId: ids[m.index]!,
@@ -128,6 +148,7 @@ export async function recommend(
       score: m.score,
       ...name(m.query),
       sources: m.sources.map((s) => ({ ...name(s.query), score: s.score })),
+      ...(predictions[r] ? { ranking: predictions[r].prediction } : {}),
     };
   });
   if (explain > 0 && items.length > 0) {
@@ -142,5 +163,13 @@ export async function recommend(
       item.closestHistory = nearest[r]!.map((n) => ({ itemId: ids[historyRows[n.position]!]!, similarity: n.similarity }));
     });
   }
-  return { items, millis: performance.now() - started, queries: plan.length, mode, kernel, coldStart: false };
+  return {
+    items,
+    millis: performance.now() - started,
+    queries: plan.length,
+    mode,
+    kernel,
+    coldStart: false,
+    ...(rankPlan ? { reranked: { candidates: rankPlan.candidates, objective: rankPlan.objective } } : {}),
+  };
 }

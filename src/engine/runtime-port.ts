@@ -34,6 +34,13 @@ export interface RecommenderRuntime {
   append(session: RuntimeSession, events: RuntimeEvent[]): number;
   /** Query embeddings [Q, dim] for (outcome, horizon) pairs from the session's last state. */
   queries(session: RuntimeSession, requests: { outcome: number; horizon: number }[]): tf.Tensor2D;
+  /** True when the model has a ranking head (`rankCandidates` works). */
+  readonly hasRankingHead?: boolean;
+  /**
+   * Ranking-head probabilities [C, outcomes + 1] (column 0: no interaction; o + 1: outcome o) of the
+   * candidate rows as the session's next event, from its KV cache. Caller disposes.
+   */
+  rankCandidates?(session: RuntimeSession, items: number[]): tf.Tensor2D;
   dispose(): void;
 }
 

@@ -22,6 +22,7 @@ import { deserializeSidArtifacts } from '../sid/sid-table.ts';
 import { PrefixMem, prefixMemConfigFromManifest, type PrefixMemConfig, type StoredPrefixMemConfig } from './prefixmem.ts';
 import { PrefixMemItemEncoder } from './prefixmem-items.ts';
 import { decodeItemTable, encodeItemTable, itemEncodingOf, parseItemEncoding, type ItemPrecision } from './item-table.ts';
+import { RankingHead, rankingParameterShapes, validateRankingConfig, type RankingHeadConfig } from './ranking-head.ts';
 
 /** What the manifest's `model` field holds for a pocketrec decoder. */
 export interface DecoderModelSection {
@@ -32,6 +33,8 @@ export interface DecoderModelSection {
   outcomePrior: number[];
   /** PrefixMem's config when `decoder.usePrefixMem` (its tensors are `prefixmem.*`; SIDs in `sid-codes`). */
   prefixMem?: StoredPrefixMemConfig;
+  /** The ranking head's config when the model has one (its tensors are `rank.*`; src/model/ranking-head.ts). */
+  ranking?: RankingHeadConfig;
 }
 
 /** Inputs of `buildArtifacts`. */
@@ -47,6 +50,8 @@ export interface ExportInput {
   outcomePrior: number[];
   /** PrefixMem's config when the item representation uses it. */
   prefixMem?: PrefixMemConfig;
+  /** The ranking head's config when `params` holds its `rank.*` tensors. */
+  ranking?: RankingHeadConfig;
   dataset: ModelManifest['dataset'];
   metrics?: Record<string, number>;
   sid?: ModelManifest['sid'];
@@ -61,6 +66,10 @@ export async function buildArtifacts(input: ExportInput): Promise<Map<string, Ui
   validateDecoderConfig(input.config);
   const names = parameterShapes(input.config).map(([n]) => n);
   for (const n of input.params.keys()) if (n.startsWith('prefixmem.')) names.push(n);
+  if (input.ranking) {
+    validateRankingConfig(input.ranking);
+    for (const [n] of rankingParameterShapes(input.config, input.ranking)) names.push(n);
+  }
   const hostTensors: HostTensor[] = names.map((name) => {
     const t = input.params.get(name);
     if (!t) throw new Error(`export: missing parameter ${name}`);
@@ -83,6 +92,7 @@ export async function buildArtifacts(input: ExportInput): Promise<Map<string, Ui
     decoder: input.config,
     outcomePrior: input.outcomePrior,
     ...(input.prefixMem ? { prefixMem: input.prefixMem } : {}),
+    ...(input.ranking ? { ranking: input.ranking } : {}),
   };
   const manifest: ModelManifest = {
     format: MANIFEST_FORMAT,
@@ -137,6 +147,8 @@ export interface LoadedDecoder {
   section: DecoderModelSection;
   /** [itemCount, dim] unit retrieval table. */
   itemEmbeddings: tf.Tensor2D;
+  /** The ranking head, when the model was exported with one (`model.ranking`). */
+  ranking?: RankingHead;
   dispose(): void;
 }
 
@@ -191,7 +203,8 @@ export function loadDecoder(
     }
     const decoder = new Decoder(section.decoder, params, encoder);
     const embeddings = itemEmbeddings;
-    return { decoder, section, itemEmbeddings: embeddings, dispose: release };
+    const ranking = section.ranking ? new RankingHead(decoder, params, section.ranking) : undefined;
+    return { decoder, section, itemEmbeddings: embeddings, ...(ranking ? { ranking } : {}), dispose: release };
   } catch (error) {
     release();
     throw error;

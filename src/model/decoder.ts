@@ -431,6 +431,14 @@ export class Decoder {
   }
 
   /**
+   * Full forward that also returns every block's keys / values over all B*L slots ([B*L, d] each):
+   * what the ranking head (src/model/ranking-head.ts) attends to in training. Call inside a tidy.
+   */
+  forwardStates(tokens: TokenBatch, training = false): { hidden: tf.Tensor2D; caches: LayerCache[] } {
+    return this.run(tokens, null, training);
+  }
+
+  /**
    * Incremental forward for ONE history (inference): T new tokens after the S tokens in `caches`.
    * Returns the new tokens' final hidden states [T, d] and the caches extended to S+T (the old cache
    * tensors are not disposed). The same computation as `forward` over all S+T tokens.

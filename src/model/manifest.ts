@@ -14,6 +14,7 @@ import { ModelFormatError, ModelIntegrityError } from '../errors/errors.ts';
 import { sha256Hex } from '../util/sha256.ts';
 import { parameterShapes, validateDecoderConfig, type DecoderConfig } from './decoder.ts';
 import { itemTableBytes, parseItemEncoding, type ItemEmbeddingEncoding } from './item-table.ts';
+import { rankingParameterShapes, validateRankingConfig, type RankingHeadConfig } from './ranking-head.ts';
 
 /** The value of `ModelManifest.format`. */
 export const MANIFEST_FORMAT = 'pocketrec-model';
@@ -290,7 +291,16 @@ export function validateManifest(value: unknown, source: string): ModelManifest 
       return fail(`model.decoder.outcomeCount ${config.outcomeCount} but ${outcomes.length} outcomes`);
     if (config.horizons.length !== horizons.length)
       return fail(`model.decoder has ${config.horizons.length} horizons, horizons lists ${horizons.length}`);
-    for (const [name, shape] of parameterShapes(config)) {
+    const ranking = (manifest.model as { ranking?: RankingHeadConfig }).ranking;
+    if (ranking !== undefined) {
+      try {
+        validateRankingConfig(ranking);
+      } catch (error) {
+        return fail(`model.ranking: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    const needed = [...parameterShapes(config), ...(ranking !== undefined ? rankingParameterShapes(config, ranking) : [])];
+    for (const [name, shape] of needed) {
       const entry = tensors.get(name);
       if (!entry) return fail(`tensor ${name} is missing`);
       if (entry.shape.length !== shape.length || entry.shape.some((n, i) => n !== shape[i]))

@@ -170,6 +170,26 @@ export class DecoderRuntime {
     });
   }
 
+  /** True when the model has a ranking head. */
+  get hasRankingHead(): boolean {
+    return this.loaded.ranking !== undefined;
+  }
+
+  /**
+   * Ranking-head probabilities [C, outcomes + 1] (column 0: no interaction; o + 1: outcome o) of
+   * candidate items as the session's next event, computed from its KV cache (the history is not
+   * re-encoded; each candidate is one token through the blocks). Caller disposes.
+   */
+  rankCandidates(session: DecoderSession, items: number[]): tf.Tensor2D {
+    const s = this.own(session);
+    if (!this.loaded.ranking) throw new Error('rankCandidates: this model has no ranking head');
+    if (!s.caches) throw new Error('rankCandidates: the session has no events yet');
+    for (const item of items)
+      if (!Number.isInteger(item) || item < 0 || item >= this.itemCount)
+        throw new RangeError(`candidate item ${item} is outside 0..${this.itemCount - 1}`);
+    return this.loaded.ranking.score(s.caches, items);
+  }
+
   /** Final hidden states of every position of a history (its last maxLen events) in one full pass: [n, d] (tests, tools). */
   hiddenStates(history: HistoryEvent[]): tf.Tensor2D {
     this.checkEvents(history);

@@ -5,6 +5,7 @@
  */
 import type { TrainingBatch } from './batches.ts';
 import type { LrScheduleKind, TrainWindows } from './schedule.ts';
+import type { RankingTrainOptions } from './ranking-targets.ts';
 
 /** How to train (model shape is `DecoderConfig`). */
 export interface TrainOptions {
@@ -40,6 +41,8 @@ export interface TrainOptions {
   maxSeconds: number;
   /** 2 = split each batch between this thread and a gradient worker thread (src/train/parallel.ts). */
   workers: number;
+  /** Also train the UniPinRec ranking head (src/model/ranking-head.ts) with these settings. */
+  ranking?: RankingTrainOptions;
   /** Progress lines go here. */
   log: (line: string) => void;
   /**

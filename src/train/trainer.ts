@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import './tf-training.ts'; // gradients of the stock ops
-import { Decoder, initDecoderParams, type DecoderConfig, type ItemEncoder } from '../model/decoder.ts';
+import { Decoder, initDecoderParams, type DecoderConfig, type ItemEncoder, type LayerCache } from '../model/decoder.ts';
 import { packTensors, readTensorValues } from '../model/weights-io.ts';
 import type { TensorEntry } from '../model/manifest.ts';
 import { buildBatch, type TrainingBatch, type TrainingSequence } from './batches.ts';
@@ -20,6 +20,8 @@ import { writeFileAtomic } from '../util/node-fs.ts';
 import { MULBERRY32_INCREMENT, mulberry32Output } from '../util/rng.ts';
 import { sha256Hex } from '../util/sha256.ts';
 import type { GradientWorkerLike, SampledNegatives, TrainOptions } from './options.ts';
+import { initRankingParams, rankingLoss, RankingHead, type RankingTargets } from '../model/ranking-head.ts';
+import { buildRankingTargets } from './ranking-targets.ts';
 
 export { DEFAULT_TRAIN_OPTIONS, type GradientWorkerLike, type SampledNegatives, type TrainOptions } from './options.ts';
 
@@ -136,6 +138,8 @@ export class DecoderTrainer {
   private optimizerStep = 0;
   /** Steps the schedule's decay spans: epochs x steps per epoch, set by `fit` (1 before). */
   private plannedSteps = 1;
+  /** The ranking head and its per-batch targets, when `options.ranking` is set. */
+  readonly ranking?: { head: RankingHead; targets: WeakMap<TrainingBatch, RankingTargets> };
 
   constructor(
     readonly config: DecoderConfig,
@@ -143,8 +147,10 @@ export class DecoderTrainer {
     readonly itemEncoder?: ItemEncoder,
   ) {
     this.params = initDecoderParams(config, options.seed);
+    if (options.ranking) for (const [n, v] of initRankingParams(config, options.ranking, options.seed)) this.params.set(n, v);
     const all = new Map<string, tf.Tensor>(this.params);
     this.decoder = new Decoder(config, all, itemEncoder);
+    if (options.ranking) this.ranking = { head: new RankingHead(this.decoder, all, options.ranking), targets: new WeakMap() };
     this.optimizer = tf.train.adam(options.learningRate, 0.9, 0.98);
     this.rng = new TrainRng(options.seed ^ 0x5bd1e995);
   }
@@ -199,8 +205,16 @@ export class DecoderTrainer {
     const candidates = Int32Array.from(local.keys());
     const N = batch.queryCount;
     const W = batch.window;
+    const ranking = this.ranking?.targets.get(batch);
+    const withRanking = (loss: tf.Scalar, caches: LayerCache[]): tf.Scalar => {
+      if (!ranking || ranking.items.length === 0 || !this.ranking) return loss;
+      const t = batch.tokens;
+      const r = rankingLoss(this.ranking.head, caches, t.batch, t.length, t.valid, ranking);
+      return tf.add(loss, tf.mul(r, this.options.ranking!.weight));
+    };
     return () => {
-      const hidden = this.decoder.forward(batch.tokens, true); // [B*L, d]
+      const states = this.decoder.forwardStates(batch.tokens, true);
+      const hidden = states.hidden; // [B*L, d]
       const h = tf.gather(hidden, tf.tensor1d(batch.querySlots, 'int32')) as tf.Tensor2D; // [N, d]
       const queries = this.decoder.queries(
         h,
@@ -212,7 +226,7 @@ export class DecoderTrainer {
       if (!negatives) {
         const table = this.decoder.retrievalTable(); // [I, d]
         const positives = tf.reshape(tf.gather(table, tf.tensor1d(batch.positives, 'int32')), [N, W, -1]) as tf.Tensor3D; // [N, W, d]
-        return fullSoftmaxWindowLoss({ queries, table, positives, positiveMask: mask, temperature });
+        return withRanking(fullSoftmaxWindowLoss({ queries, table, positives, positiveMask: mask, temperature }), states.caches);
       }
       const emb = this.decoder.retrievalEmbeddings(tf.tensor1d(candidates, 'int32')); // [U, d]
       const positives = tf.reshape(tf.gather(emb, tf.tensor1d(posLocal, 'int32')), [N, W, -1]) as tf.Tensor3D; // [N, W, d]
@@ -228,15 +242,18 @@ export class DecoderTrainer {
         );
         negativeLogQ = tf.tensor1d(negatives.logQ);
       }
-      return sampledSoftmaxWindowLoss({
-        queries,
-        positives,
-        positiveMask: mask,
-        negatives: negs,
-        positiveLogQ,
-        negativeLogQ,
-        temperature,
-      });
+      return withRanking(
+        sampledSoftmaxWindowLoss({
+          queries,
+          positives,
+          positiveMask: mask,
+          negatives: negs,
+          positiveLogQ,
+          negativeLogQ,
+          temperature,
+        }),
+        states.caches,
+      );
     };
   }
 
@@ -358,6 +375,7 @@ export class DecoderTrainer {
     }
     const sinceBest = this.best ? Math.max(0, this.epochsDone - this.best.epoch) : 0;
     if (o.workers > 1 && this.itemEncoder) throw new Error('--workers 2 does not support PrefixMem item representations yet');
+    if (o.workers > 1 && this.ranking) throw new Error('--workers 2 does not support the ranking head yet');
     const worker = o.workers > 1 ? new GradientWorker(this.config, { ...o, log: undefined } as Omit<TrainOptions, 'log'>) : null;
     try {
       return await this.fitLoop(sequences, validate, worker, start, sinceBest);
@@ -407,6 +425,7 @@ export class DecoderTrainer {
           events += other.events;
         } else {
           batch = buildBatch(users, this.config);
+          if (this.ranking) this.ranking.targets.set(batch, buildRankingTargets(users, batch, this.config, o.ranking!, this.rng));
           queries = batch.queryCount;
           loss = this.trainStep(batch);
         }

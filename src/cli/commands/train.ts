@@ -41,6 +41,7 @@ import {
   type TrainOptions,
 } from '../../train/trainer.ts';
 import { DATASET_OPTIONS, datasetOptions, loadForCli, printReadProgress } from './import.ts';
+import { DEFAULT_RANKING_OPTIONS, type RankingTrainOptions } from '../../train/ranking-targets.ts';
 
 export const summary = 'Train the PinRec decoder (wasm), validate each epoch, export model artifacts';
 
@@ -118,6 +119,23 @@ export const options: OptionTable = {
   catalog: { type: 'boolean', help: 'also export catalog.json (titles, genres, years) for the demo' },
   attribution: { type: 'string', value: '<text>', help: 'dataset attribution written into the manifest' },
   out: { type: 'string', value: '<dir>', help: 'export folder (default runs/<dataset>-decoder)' },
+  'ranking-head': { type: 'boolean', help: 'also train the UniPinRec ranking head (per-outcome probabilities of candidates)' },
+  'ranking-weight': {
+    type: 'string',
+    value: '<w>',
+    help: `weight of the ranking loss (default ${DEFAULT_RANKING_OPTIONS.weight})`,
+  },
+  'ranking-negatives': {
+    type: 'string',
+    value: '<n>',
+    help: `sampled non-interacted items per ranking target (default ${DEFAULT_RANKING_OPTIONS.negatives})`,
+  },
+  'ranking-positions': {
+    type: 'string',
+    value: '<n>',
+    help: `ranking targets per user per step (default ${DEFAULT_RANKING_OPTIONS.positions})`,
+  },
+  'ranking-dim': { type: 'string', value: '<n>', help: `ranking head MLP width (default ${DEFAULT_RANKING_OPTIONS.hiddenDim})` },
   'item-precision': {
     type: 'string',
     value: 'fp32|fp16|int8',
@@ -238,6 +256,9 @@ export function trainSettings(args: ParsedArgs): TrainCommandSettings {
     workers: numberOption(args, 'workers', d.workers, { integer: true, min: 1, max: 2 }),
   };
   if (train.resume && !train.checkpointDir) throw new UsageError('--resume needs --checkpoint <dir>');
+  const ranking = rankingSettings(args);
+  if (ranking) train.ranking = ranking;
+  if (ranking && train.workers > 1) throw new UsageError('--ranking-head does not support --workers 2 yet');
   const itemRep = choiceOption(args, 'item-rep', ['id', 'sid', 'id+sid'] as const) ?? 'id';
   if (train.workers > 1 && itemRep !== 'id') throw new UsageError('--workers 2 supports --item-rep id only');
   return {
@@ -247,6 +268,23 @@ export function trainSettings(args: ParsedArgs): TrainCommandSettings {
     itemPrecision: choiceOption(args, 'item-precision', ITEM_PRECISIONS) ?? 'fp32',
     train,
     valUsers: numberOption(args, 'val-users', 0, { integer: true, min: 0 }),
+  };
+}
+
+/** The --ranking-* options (undefined without --ranking-head; a --ranking-* option alone is a UsageError). */
+function rankingSettings(args: ParsedArgs): RankingTrainOptions | undefined {
+  const names = ['ranking-weight', 'ranking-negatives', 'ranking-positions', 'ranking-dim'];
+  if (!args.flags.has('ranking-head')) {
+    const stray = names.find((n) => args.options.has(n));
+    if (stray) throw new UsageError(`--${stray} needs --ranking-head`);
+    return undefined;
+  }
+  const d = DEFAULT_RANKING_OPTIONS;
+  return {
+    weight: numberOption(args, 'ranking-weight', d.weight, { above: 0 }),
+    negatives: numberOption(args, 'ranking-negatives', d.negatives, positiveInt),
+    positions: numberOption(args, 'ranking-positions', d.positions, positiveInt),
+    hiddenDim: numberOption(args, 'ranking-dim', d.hiddenDim, positiveInt),
   };
 }
 
@@ -368,6 +406,7 @@ export async function run(args: ParsedArgs): Promise<number> {
     params: new Map(trainer.trainableVariables()),
     ...(encoder ? { prefixMem: encoder.prefixMem.config } : {}),
     ...(sidInfo ? { sid: sidInfo } : {}),
+    ...(options.ranking ? { ranking: { hiddenDim: options.ranking.hiddenDim } } : {}),
     itemEmbeddings: table,
     itemPrecision: settings.itemPrecision,
     outcomes: dataset.outcomes,
