@@ -10,14 +10,15 @@
  *
  * One module for Node training (wasm) and browser inference (webgpu / wasm / cpu). It uses only core
  * TF.js ops that exist on all three: 2-D matmuls with explicit transposes, their gradients too
- * (src/model/ops.ts; why: docs/training.md, "Speed"), attention written per sequence, and no einsum
- * or 3-D x 2-D matMul (both mis-train in TF.js).
+ * (src/model/ops.ts; why: docs/training.md, "Speed"), blocks computed on the real tokens only, packed
+ * without padding (src/model/attention.ts), and no einsum or 3-D x 2-D matMul (both mis-train in TF.js).
  *
  * Item indices are the dataset's dense indices 0..itemCount-1. Training batches are left-padded;
- * padded slots are masked out of attention, so a padded batch and an unpadded single history give the
- * same hidden states.
+ * padded slots are left out of the computation (their hidden states are zeros), so a padded batch and
+ * an unpadded single history give the same hidden states.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { causalAttention, packRows, pickRows, unpackRows } from './attention.ts';
 import { dense, l2Normalize, layerNorm, mm } from './ops.ts';
 import { TIME_FEATURES, type TokenBatch } from './tokens.ts';
 import { MULBERRY32_INCREMENT, mulberry32Output } from '../util/rng.ts';
@@ -242,32 +243,6 @@ export interface LayerCache {
   values: tf.Tensor2D;
 }
 
-/** Added to attention scores where a key must not be seen (finite: no NaN on fully masked rows). */
-const MASKED = -1e9;
-
-/**
- * Additive attention masks of a batch whose T new tokens per row follow S cached ones: [B*T, S+T],
- * row-major, B stacked [T, S+T] masks. Query i sees key j unless j is in its future (j > S + i) or a
- * padded slot of its row (S <= j < S + first real slot).
- */
-function attentionMasks(tokens: TokenBatch, cached: number): Float32Array {
-  const { batch: B, length: T } = tokens;
-  const S = cached;
-  const m = new Float32Array(B * T * (S + T));
-  for (let b = 0; b < B; b++) {
-    let validFrom = 0;
-    while (validFrom < T && tokens.valid[b * T + validFrom] === 0) validFrom++;
-    for (let i = 0; i < T; i++)
-      for (let j = 0; j < S + T; j++) if (j > S + i || (j >= S && j < S + validFrom)) m[(b * T + i) * (S + T) + j] = MASKED;
-  }
-  return m;
-}
-
-/** Splits x [B*T, n] into B row blocks [T, n] (no split for one row block). */
-function perSequence(x: tf.Tensor2D, batch: number): tf.Tensor2D[] {
-  return batch === 1 ? [x] : (tf.split(x, batch, 0) as tf.Tensor2D[]);
-}
-
 /**
  * The decoder's computation over a parameter map. Holds no tensors of its own: the trainer passes
  * trainable variables, the runtime passes tensors rebuilt from artifacts.
@@ -342,55 +317,33 @@ export class Decoder {
   // --- block ---------------------------------------------------------------------------------------
 
   /**
-   * Causal self-attention of T new queries over S+T keys of ONE sequence. q [T, d], k/v [S+T, d],
-   * maskAdd [T, S+T] (0 = visible, MASKED = hidden). Returns [T, d] (heads concatenated).
-   */
-  private attend(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, maskAdd: tf.Tensor2D): tf.Tensor2D {
-    const heads = this.config.heads;
-    const dh = this.config.dim / heads;
-    const qs = heads === 1 ? [q] : tf.split(q, heads, 1); // heads x [T, dh]
-    const ks = heads === 1 ? [k] : tf.split(k, heads, 1); // heads x [S+T, dh]
-    const vs = heads === 1 ? [v] : tf.split(v, heads, 1); // heads x [S+T, dh]
-    const outs = qs.map((qh, h) => {
-      const scores = tf.add(tf.mul(mm(qh as tf.Tensor2D, tf.transpose(ks[h]!) as tf.Tensor2D), 1 / Math.sqrt(dh)), maskAdd); // [T, S+T]
-      const weights = tf.softmax(scores) as tf.Tensor2D; // [T, S+T]
-      return mm(weights, vs[h] as tf.Tensor2D); // [T, dh]
-    });
-    return heads === 1 ? outs[0]! : (tf.concat(outs, 1) as tf.Tensor2D); // [T, d]
-  }
-
-  /**
-   * Block i (pre-norm attention + feed-forward) over T new tokens of each of B sequences.
-   * x [B*T, d]; masks: B x [T, S+T]; cache: the block's keys / values of S earlier tokens (B = 1
-   * only) or null (S = 0). Returns the new x [B*T, d] and the keys / values of all S+T tokens.
-   * Attention runs per sequence on 2-D tensors (fast on wasm).
+   * Block i (pre-norm attention + feed-forward) over the packed new tokens of B sequences (x [R, d],
+   * `lengths` tokens each: src/model/attention.ts); cache: the block's keys / values of S earlier
+   * tokens (B = 1 only) or null (S = 0). Returns the new x [R, d] and the keys / values of all S+R
+   * tokens.
    */
   private block(
     i: number,
     x: tf.Tensor2D,
-    batch: number,
-    masks: tf.Tensor2D[],
+    lengths: Int32Array,
     cache: LayerCache | null,
     training: boolean,
   ): { x: tf.Tensor2D; cache: LayerCache } {
     const p = (n: string) => this.p(`blocks.${i}.${n}`);
     const d = this.config.dim;
-    const h = layerNorm(x, p('ln1.gamma'), p('ln1.beta')); // [B*T, d]
-    const qkv = dense(h, p('attn.qkv.kernel'), p('attn.qkv.bias')); // [B*T, 3d]
-    const [q, kNew, vNew] = tf.split(qkv, [d, d, d], 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D]; // 3 x [B*T, d]
-    const k = cache ? tf.concat<tf.Tensor2D>([cache.keys, kNew], 0) : kNew; // [B*(S+T), d]
-    const v = cache ? tf.concat<tf.Tensor2D>([cache.values, vNew], 0) : vNew; // [B*(S+T), d]
-    const qb = perSequence(q, batch); // B x [T, d]
-    const kb = perSequence(k, batch); // B x [S+T, d]
-    const vb = perSequence(v, batch); // B x [S+T, d]
-    const attended = qb.map((qs, b) => this.attend(qs, kb[b]!, vb[b]!, masks[b]!)); // B x [T, d]
-    const heads = batch === 1 ? attended[0]! : (tf.concat(attended, 0) as tf.Tensor2D); // [B*T, d]
-    const a = this.dropout(dense(heads, p('attn.out.kernel'), p('attn.out.bias')), training); // [B*T, d]
-    const x1 = tf.add(x, a) as tf.Tensor2D; // [B*T, d]
-    const h2 = layerNorm(x1, p('ln2.gamma'), p('ln2.beta')); // [B*T, d]
-    const ffn = dense(tf.relu(dense(h2, p('ffn.in.kernel'), p('ffn.in.bias'))), p('ffn.out.kernel'), p('ffn.out.bias')); // [B*T, d]
-    const f = this.dropout(ffn, training); // [B*T, d]
-    return { x: tf.add(x1, f) as tf.Tensor2D, cache: { keys: k, values: v } }; // [B*T, d]
+    const h = layerNorm(x, p('ln1.gamma'), p('ln1.beta')); // [R, d]
+    const qkv = dense(h, p('attn.qkv.kernel'), p('attn.qkv.bias')); // [R, 3d]
+    const [q, kNew, vNew] = tf.split(qkv, [d, d, d], 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D]; // 3 x [R, d]
+    const k = cache ? tf.concat<tf.Tensor2D>([cache.keys, kNew], 0) : kNew; // [S+R, d] (S > 0: one sequence)
+    const v = cache ? tf.concat<tf.Tensor2D>([cache.values, vNew], 0) : vNew; // [S+R, d]
+    const S = cache ? cache.keys.shape[0] : 0;
+    const heads = causalAttention(q, k, v, lengths, S, this.config.heads); // [R, d]
+    const a = this.dropout(dense(heads, p('attn.out.kernel'), p('attn.out.bias')), training); // [R, d]
+    const x1 = tf.add(x, a) as tf.Tensor2D; // [R, d]
+    const h2 = layerNorm(x1, p('ln2.gamma'), p('ln2.beta')); // [R, d]
+    const ffn = dense(tf.relu(dense(h2, p('ffn.in.kernel'), p('ffn.in.bias'))), p('ffn.out.kernel'), p('ffn.out.bias')); // [R, d]
+    const f = this.dropout(ffn, training); // [R, d]
+    return { x: tf.add(x1, f) as tf.Tensor2D, cache: { keys: k, values: v } }; // [R, d]
   }
 
   // --- forward -------------------------------------------------------------------------------------
@@ -403,23 +356,32 @@ export class Decoder {
   private run(tokens: TokenBatch, caches: LayerCache[] | null, training: boolean): { hidden: tf.Tensor2D; caches: LayerCache[] } {
     const { batch: B, length: T } = tokens;
     if (caches && B !== 1) throw new Error('decoder: a KV cache holds one history (batch 1)');
-    const S = caches ? caches[0]!.keys.shape[0] : 0;
+    // The blocks compute only the real tokens, packed: [R, d] (src/model/attention.ts).
+    const packed = packRows(tokens);
+    const R = packed.slots.length;
+    if (R === 0) {
+      // Nothing to compute (only padding): zero hidden states, caches unchanged.
+      const empty = () => tf.zeros([0, this.config.dim]) as tf.Tensor2D;
+      const kept = Array.from({ length: this.config.blocks }, (_, i) =>
+        caches ? caches[i]! : { keys: empty(), values: empty() },
+      );
+      return { hidden: tf.zeros([B * T, this.config.dim]), caches: kept };
+    }
     let x = this.embedTokens(
-      tf.tensor1d(tokens.items, 'int32'),
-      tf.tensor1d(tokens.outcomes, 'int32'),
-      tf.tensor1d(tokens.positions, 'int32'),
-      tf.tensor2d(tokens.time, [B * T, TIME_FEATURES]),
+      tf.tensor1d(pickRows(tokens.items, packed.slots, 1), 'int32'),
+      tf.tensor1d(pickRows(tokens.outcomes, packed.slots, 1), 'int32'),
+      tf.tensor1d(pickRows(tokens.positions, packed.slots, 1), 'int32'),
+      tf.tensor2d(pickRows(tokens.time, packed.slots, TIME_FEATURES), [R, TIME_FEATURES]),
       training,
-    ); // [B*T, d]
-    const masks = perSequence(tf.tensor2d(attentionMasks(tokens, S), [B * T, S + T]), B); // B x [T, S+T]
+    ); // [R, d]
     const newCaches: LayerCache[] = [];
     for (let i = 0; i < this.config.blocks; i++) {
-      const out = this.block(i, x, B, masks, caches ? caches[i]! : null, training);
-      x = out.x; // [B*T, d]
+      const out = this.block(i, x, packed.lengths, caches ? caches[i]! : null, training);
+      x = out.x; // [R, d]
       newCaches.push(out.cache);
     }
-    const hidden = layerNorm(x, this.p('final_ln.gamma'), this.p('final_ln.beta')); // [B*T, d]
-    return { hidden, caches: newCaches };
+    const hidden = layerNorm(x, this.p('final_ln.gamma'), this.p('final_ln.beta')); // [R, d]
+    return { hidden: unpackRows(hidden, packed, B * T), caches: newCaches }; // [B*T, d], padded slots 0
   }
 
   /**
@@ -435,7 +397,12 @@ export class Decoder {
    * what the ranking head (src/model/ranking-head.ts) attends to in training. Call inside a tidy.
    */
   forwardStates(tokens: TokenBatch, training = false): { hidden: tf.Tensor2D; caches: LayerCache[] } {
-    return this.run(tokens, null, training);
+    const { hidden, caches } = this.run(tokens, null, training);
+    // The blocks' keys / values are packed (real tokens only): back to the slot layout, zeros in padding.
+    const packed = packRows(tokens);
+    const total = tokens.batch * tokens.length;
+    const unpack = (x: tf.Tensor2D) => (x.shape[0] === total ? x : unpackRows(x, packed, total));
+    return { hidden, caches: caches.map((c) => ({ keys: unpack(c.keys), values: unpack(c.values) })) };
   }
 
   /**

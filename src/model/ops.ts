@@ -39,15 +39,28 @@ export const mm = customGrad<[tf.Tensor2D, tf.Tensor2D], tf.Tensor2D>(([a, b], s
     value: tf.matMul(a, b), // [m, n]
     gradFunc: (g, [sa, sb]) => {
       const da = tf.matMul(g, tf.transpose(sb)); // [m, n] x [n, k]
-      // dB = A^T dy: transpose the narrower of A [m,k] and dy [m,n] (tall activations are costly to transpose).
-      const db = sa.shape[1] <= g.shape[1] ? tf.matMul(tf.transpose(sa), g) : tf.transpose(tf.matMul(tf.transpose(g), sa)); // [k, n]
+      // dB = A^T dy. wasm's XNNPACK matmul packs its right operand as "weights" on every call, which
+      // dominates for tall operands: keep the narrower of A [m, k] and dy [m, n] on the right
+      // (packing a [25600, 200] right operand cost ~4x a [25600, 50] one; docs/training.md, "Speed").
+      const db = sa.shape[1] <= g.shape[1] ? tf.transpose(tf.matMul(tf.transpose(g), sa)) : tf.matMul(tf.transpose(sa), g); // [k, n]
       return [da, db];
     },
   };
 });
 
-/** Column sums of x [n, d] as a [d] vector, via ones[1, n] @ x (a sum over axis 0 is ~100x slower on wasm). */
-function columnSums(x: tf.Tensor2D): tf.Tensor1D {
+/**
+ * Name of the optional column-sums kernel (float32 x [n, d] -> [d]). The Node training backend
+ * registers one for wasm (src/train/kernels/column-sums.ts); any backend may.
+ */
+export const COLUMN_SUMS_KERNEL = 'PocketrecColumnSums';
+
+/**
+ * Column sums of x [n, d] as a [d] vector: the registered kernel when the backend has one, else
+ * ones[1, n] @ x (a sum over axis 0 is ~100x slower on wasm; the matmul is slow too on tall x).
+ */
+export function columnSums(x: tf.Tensor2D): tf.Tensor1D {
+  if (x.dtype === 'float32' && tf.getKernel(COLUMN_SUMS_KERNEL, tf.getBackend()))
+    return tf.engine().runKernel(COLUMN_SUMS_KERNEL, { x }) as tf.Tensor1D; // [d]
   return tf.reshape(tf.matMul(tf.ones([1, x.shape[0]]), x), [x.shape[1]]); // [1, n] x [n, d] -> [d]
 }
 

@@ -1,11 +1,13 @@
 /**
- * The Node training backend: TF.js on wasm (tfjs-node cannot be installed here) plus four small custom
+ * The Node training backend: TF.js on wasm (tfjs-node cannot be installed here) plus small custom
  * kernels that make training possible and fast (measured: docs/platform-facts.md):
  * - `UnsortedSegmentSum`, missing on wasm, needed by the gradient of `gather` (embedding lookups);
  * - `Slice` without the stock kernel's copy of its whole input, and `SplitV` built on it (the stock
  *   SplitV calls the stock Slice directly, copying the whole input once per piece);
  * - a blocked 2-D `Transpose` (the stock one is slow on the tall activations the gradients transpose);
- * - a row-copying axis-0 `GatherV2` (embedding lookups).
+ * - a row-copying axis-0 `GatherV2` (embedding lookups);
+ * - `PocketrecColumnSums` (src/model/ops.ts `columnSums`: bias and LayerNorm gradients);
+ * - the fused causal attention, forward and backward, one call per block (src/model/attention.ts).
  *
  * Call `await setupTrainingBackend()` once before building any tensor. Safe to call again.
  */
@@ -17,6 +19,8 @@ import { sliceWasmConfig, splitVWasmConfig } from './kernels/slice.ts';
 import { gatherWasmConfig } from './kernels/gather.ts';
 import { transposeWasmConfig } from './kernels/transpose.ts';
 import { unsortedSegmentSumWasmConfig } from './kernels/unsorted-segment-sum.ts';
+import { columnSumsWasmConfig } from './kernels/column-sums.ts';
+import { causalAttentionWasmConfigs } from './kernels/attention.ts';
 
 let registered = false;
 
@@ -30,6 +34,11 @@ export function registerWasmTrainingKernels(): void {
   tf.registerKernel(sliceWasmConfig);
   if (tf.getKernel(splitVWasmConfig.kernelName, 'wasm')) tf.unregisterKernel(splitVWasmConfig.kernelName, 'wasm');
   tf.registerKernel(splitVWasmConfig);
+  if (!tf.getKernel(columnSumsWasmConfig.kernelName, 'wasm')) tf.registerKernel(columnSumsWasmConfig);
+  const stockMatMul = tf.getKernel('BatchMatMul', 'wasm');
+  if (stockMatMul)
+    for (const config of causalAttentionWasmConfigs(stockMatMul))
+      if (!tf.getKernel(config.kernelName, 'wasm')) tf.registerKernel(config);
   const stockTranspose = tf.getKernel('Transpose', 'wasm');
   if (stockTranspose) {
     tf.unregisterKernel('Transpose', 'wasm');

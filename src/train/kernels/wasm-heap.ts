@@ -13,6 +13,7 @@ export interface WasmBackendLike {
   dataIdMap: { get(dataId: object): { memoryOffset: number; shape: number[]; dtype: DataType } | undefined };
   wasm: { HEAPU8: Uint8Array };
   makeOutput(shape: number[], dtype: DataType): TensorInfo;
+  disposeData(dataId: object): boolean;
 }
 
 /** A typed view (no copy) of a float32/int32 tensor inside the wasm heap. */

@@ -28,8 +28,9 @@ describe('hand-written gradients equal TF.js reference gradients (wasm)', () => 
 
   it('mm (both transpose orders) vs tf.matMul', () => {
     const shapes: [m: number, k: number, n: number][] = [
-      [5, 3, 4],
-      [6, 7, 2],
+      [5, 3, 4], // k < n: dB = (dy^T A)^T
+      [6, 7, 2], // k > n: dB = A^T dy
+      [6, 3, 3], // k = n
     ];
     for (const [m, k, n] of shapes) {
       const a = tf.tensor2d(seq(m * k, 0.7), [m, k]);

@@ -4,6 +4,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 // Chained tensor methods (t.reshape(...)) are not part of tfjs-core's default entry; register them.
 import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { COLUMN_SUMS_KERNEL, columnSums } from '../../../src/model/ops.ts';
 import { setupTrainingBackend } from '../../../src/train/backend.ts';
 
 /** Runs `fn` on the given backend and returns its output values and shape. */
@@ -152,5 +153,22 @@ describe('wasm training kernels vs the cpu reference', () => {
     expect(rows.values.slice(0, 3)).toEqual([10.5, 11, 11.5]); // row 7 = [21, 22, 23] * 0.5
     await tf.setBackend('wasm');
     expect(() => tf.gather(tf.tensor2d(table, [8, 3]), tf.tensor1d([8], 'int32'))).toThrow(/not in \[0, 7\]/);
+  });
+
+  it('PocketrecColumnSums (columnSums on wasm) equals the cpu fallback and a hand sum; refuses non-matrices', async () => {
+    const values = Array.from({ length: 37 * 5 }, (_, i) => Math.sin(i * 0.37) * 3);
+    const fn = () => tf.tidy(() => columnSums(tf.tensor2d(values, [37, 5])));
+    const wasm = await runOn('wasm', fn);
+    const cpu = await runOn('cpu', fn); // no kernel there: ones[1, n] @ x
+    expect(wasm.shape).toEqual([5]);
+    for (let j = 0; j < 5; j++) {
+      let sum = 0;
+      for (let i = 0; i < 37; i++) sum += values[i * 5 + j]!;
+      expect(wasm.values[j]).toBeCloseTo(sum, 4);
+      expect(wasm.values[j]).toBeCloseTo(cpu.values[j]!, 4);
+    }
+    await tf.setBackend('wasm');
+    expect(tf.getKernel(COLUMN_SUMS_KERNEL, 'wasm')).toBeDefined();
+    expect(() => tf.engine().runKernel(COLUMN_SUMS_KERNEL, { x: tf.ones([2, 3, 4]) })).toThrow(/float32 matrix/);
   });
 });
