@@ -24,9 +24,30 @@ const BROWSER_FILES = [
   'workers/**',
   'tests/pages/**',
   'docs/examples/**',
+  // Shared with the browser's training worker (src/pipeline, workers/train.worker.ts): Node only in the adapters below.
+  'src/pipeline/**',
+  'src/data/**',
+  'src/sid/**',
+  'src/train/**',
+  'src/eval/**',
 ];
 /** Browser-safe exceptions inside those folders (Node-only helpers). */
-const NODE_ONLY_IN_BROWSER_FOLDERS = ['src/util/node-*.ts', 'src/offline/vite-plugin.ts'];
+const NODE_ONLY_IN_BROWSER_FOLDERS = [
+  'src/util/node-*.ts',
+  'src/offline/vite-plugin.ts',
+  // Node adapters of the shared pipeline modules (docs/architecture.md): files, datasets by name, threads.
+  'src/data/io.ts',
+  'src/data/registry.ts',
+  'src/data/importers/movielens.ts',
+  'src/data/importers/s3rec.ts',
+  'src/data/importers/taobao.ts',
+  'src/eval/node-*.ts',
+  'src/train/node-*.ts',
+  'src/train/parallel.ts',
+  'src/train/grad-worker*',
+  'src/train/step-benchmark.ts',
+  'src/train/load-model.ts',
+];
 
 export default defineConfig(
   {

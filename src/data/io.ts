@@ -1,6 +1,7 @@
 /**
- * Streaming line readers for dataset files. Files may be gzip-compressed (`.gz`, inflated on the fly with
- * node:zlib) or plain; lines are read with node:readline so a 1M-row file never sits in memory as one string.
+ * Node-side streaming line readers for dataset files. Files may be gzip-compressed (`.gz`, inflated on the fly
+ * with node:zlib) or plain; lines are read with node:readline so a 1M-row file never sits in memory as one
+ * string. The browser-safe half (TextSource, the Blob reader, CSV helpers) is lines.ts, re-exported here.
  */
 import { isUtf8 } from 'node:buffer';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
@@ -8,18 +9,23 @@ import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { DataFormatError, DatasetNotFoundError } from './errors.ts';
+import { PROGRESS_EVERY, type ReadProgress, type TextEncoding, type TextSource } from './lines.ts';
 
-/** Text encodings our sources use: MovieLens-1M/100k are latin-1, everything else UTF-8. */
-export type TextEncoding = 'utf8' | 'latin1';
+export {
+  baseName,
+  expectFields,
+  parseNumber,
+  PROGRESS_EVERY,
+  splitCsvLine,
+  type ReadProgress,
+  type TextEncoding,
+  type TextSource,
+} from './lines.ts';
 
-/** Progress of a file read, reported every `PROGRESS_EVERY` rows and at the end. */
-export interface ReadProgress {
-  file: string;
-  rows: number;
-  done: boolean;
+/** A TextSource over a file on disk (plain or `.gz`), read by `forEachLine` below. */
+export function nodeTextSource(path: string): TextSource {
+  return { name: basename(path), path, forEachLine: (onLine, options) => forEachLine(path, onLine, options) };
 }
-
-export const PROGRESS_EVERY = 100_000;
 
 const NON_ASCII = /[\x80-\xff]/;
 
@@ -101,58 +107,5 @@ export function readJsonFile(path: string): unknown {
     return JSON.parse(text) as unknown;
   } catch (error) {
     throw new DataFormatError(basename(path), 0, `invalid JSON: ${(error as Error).message}`);
-  }
-}
-
-/**
- * Splits one CSV line (RFC 4180 quoting: fields may be wrapped in `"`, with `""` for a literal quote).
- * Quoted fields spanning lines are not supported and are reported as an unterminated quote.
- */
-export function splitCsvLine(line: string, file: string, lineNumber: number, delimiter = ','): string[] {
-  if (!line.includes('"')) return line.split(delimiter);
-  const fields: string[] = [];
-  let i = 0;
-  while (i <= line.length) {
-    if (line[i] === '"') {
-      let value = '';
-      i++;
-      for (;;) {
-        const close = line.indexOf('"', i);
-        if (close < 0) throw new DataFormatError(file, lineNumber, 'unterminated quoted field');
-        value += line.slice(i, close);
-        if (line[close + 1] === '"') {
-          value += '"';
-          i = close + 2;
-        } else {
-          i = close + 1;
-          break;
-        }
-      }
-      if (i < line.length && line[i] !== delimiter) {
-        throw new DataFormatError(file, lineNumber, `unexpected character after quoted field at column ${i + 1}`);
-      }
-      fields.push(value);
-      i++;
-    } else {
-      const next = line.indexOf(delimiter, i);
-      const end = next < 0 ? line.length : next;
-      fields.push(line.slice(i, end));
-      i = end + 1;
-    }
-  }
-  return fields;
-}
-
-/** Parses a finite number or throws a DataFormatError naming the column. */
-export function parseNumber(text: string, what: string, file: string, lineNumber: number): number {
-  const value = text.trim() === '' ? NaN : Number(text);
-  if (!Number.isFinite(value)) throw new DataFormatError(file, lineNumber, `${what} "${text}" is not a number`);
-  return value;
-}
-
-/** Throws unless the row has exactly `expected` fields. */
-export function expectFields(fields: string[], expected: number, file: string, lineNumber: number): void {
-  if (fields.length !== expected) {
-    throw new DataFormatError(file, lineNumber, `expected ${expected} fields, got ${fields.length}`);
   }
 }

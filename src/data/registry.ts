@@ -8,12 +8,12 @@ import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from
 import { basename, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DataFormatError, DatasetNotFoundError } from './errors.ts';
-import { importGeneric } from './importers/generic.ts';
+import { importGeneric, type GenericFiles } from './importers/generic.ts';
 import { importMovieLens100K, importMovieLens1M, importMovieLensLatest } from './importers/movielens.ts';
 import type { ImporterOptions } from './importers/options.ts';
 import { importS3Rec, S3REC_LAYOUTS, type S3RecLayout } from './importers/s3rec.ts';
 import { importTaobao } from './importers/taobao.ts';
-import { findDataFile } from './io.ts';
+import { findDataFile, nodeTextSource } from './io.ts';
 import type { Dataset } from './types.ts';
 
 /** The repository root (two levels above src/data/). */
@@ -161,12 +161,9 @@ const DIRECTORY_LAYOUTS: { describe: string; detect(dir: string): Loader | undef
       if (!events) return undefined;
       return (d, o) =>
         importGeneric(
-          {
-            events,
-            items: o.items ?? findDataFile(d, `items.${ext}`),
-            vectors: o.vectors ?? findDataFile(d, `vectors.${ext}`),
+          genericSources(events, o.items ?? findDataFile(d, `items.${ext}`), o.vectors ?? findDataFile(d, `vectors.${ext}`), {
             name: d.split('/').filter(Boolean).pop(),
-          },
+          }),
           o,
         );
     },
@@ -230,7 +227,17 @@ export async function loadDataset(nameOrPath: string, options: LoadDatasetOption
   // A single S3-Rec sequence file (`<Name>.txt` of `user item item ...` lines) imports like its folder.
   const s3rec = /^(.+)\.txt(\.gz)?$/.exec(basename(path));
   if (s3rec && looksLikeS3Rec(path)) return named(await importS3Rec(dirname(path), s3recLayoutOf(s3rec[1]!), options), options);
-  return named(await importGeneric({ events: path, items: options.items, vectors: options.vectors }, options), options);
+  return named(await importGeneric(genericSources(path, options.items, options.vectors), options), options);
+}
+
+/** The generic importer's files as Node TextSources. */
+function genericSources(events: string, items?: string, vectors?: string, extra: { name?: string } = {}): GenericFiles {
+  return {
+    events: nodeTextSource(events),
+    ...(items ? { items: nodeTextSource(items) } : {}),
+    ...(vectors ? { vectors: nodeTextSource(vectors) } : {}),
+    ...extra,
+  };
 }
 
 /** Applies `options.name` and refuses a dataset without events (whatever the importer). */

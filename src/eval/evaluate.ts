@@ -3,8 +3,6 @@
  * for a batch of histories, and the loop turns the score rows into ranks and top-k lists (src/eval/metrics.ts),
  * masked and unmasked, with progress reporting and an optional top-100 TSV for independent re-computation.
  */
-import { createWriteStream, renameSync, rmSync } from 'node:fs';
-import { once } from 'node:events';
 import type { EvalCase, EventSlice } from '../data/splits.ts';
 import type { Dataset, UserSequence } from '../data/types.ts';
 import { CoherenceMetric, type CoherenceConfig, type CoherenceSummary } from './coherence.ts';
@@ -78,15 +76,23 @@ export interface EvaluateOptions {
    */
   condition?: 'target' | 'mismatched' | number;
   /**
-   * Writes each case's masked top-`size` (default 100) to `path` as TSV `user\trank\titem\tscore` with raw ids
-   * and 1-based ranks (written to `<path>.partial`, renamed when complete).
+   * Writes each case's masked top-`size` (default 100) to `sink` as TSV `user\trank\titem\tscore` with raw ids
+   * and 1-based ranks. In Node `topListFile(path)` (node-top-list.ts) writes `<path>.partial`, renamed when complete.
    */
-  topList?: { path: string; userIds: string[]; itemIds: string[]; size?: number };
+  topList?: { sink: TopListSink; userIds: string[]; itemIds: string[]; size?: number };
   /**
    * Adds `Coherence@k` (src/eval/coherence.ts) to both tables and `EvalResult.coherence`: the share of each
    * case's top k sharing an attribute with the loved items of its history. Needs lists (ignored with lists: false).
    */
   coherence?: CoherenceConfig;
+}
+
+/** Where `topList` text goes: written in order, then committed (complete) or discarded (failed run). */
+export interface TopListSink {
+  open(): Promise<void>;
+  write(text: string): Promise<void>;
+  commit(): Promise<void>;
+  discard(): Promise<void>;
 }
 
 /** Metric table of one evaluation view (masked or unmasked). */
@@ -194,14 +200,8 @@ export async function evaluate(recommender: EvalRecommender, cases: EvalCase[], 
   let out = new Float32Array(Math.min(batchSize, cases.length) * itemCount);
 
   const topList = options.topList;
-  const partialPath = topList ? `${topList.path}.partial` : '';
-  const stream = topList ? createWriteStream(partialPath) : undefined;
-  const write = (chunk: string) =>
-    new Promise<void>((resolveWrite, rejectWrite) => {
-      stream!.write(chunk, (error) => (error ? rejectWrite(error) : resolveWrite()));
-    });
-
-  if (stream) await once(stream, 'open');
+  const sink = topList?.sink;
+  if (sink) await sink.open();
   const start = performance.now();
   let caseStamp = 0;
   try {
@@ -253,7 +253,7 @@ export async function evaluate(recommender: EvalRecommender, cases: EvalCase[], 
           }
         }
       }
-      if (stream && tsv) await write(tsv);
+      if (sink && tsv) await sink.write(tsv);
       const done = Math.min(cases.length, b0 + batch.length);
       const elapsed = (performance.now() - start) / 1000;
       options.onProgress?.({
@@ -263,22 +263,9 @@ export async function evaluate(recommender: EvalRecommender, cases: EvalCase[], 
         usersPerSecond: done / Math.max(elapsed, 1e-9),
       });
     }
-    if (stream) {
-      await new Promise<void>((resolveEnd, rejectEnd) => {
-        stream.on('error', rejectEnd);
-        stream.end(() => resolveEnd());
-      });
-      renameSync(partialPath, topList!.path);
-    }
+    if (sink) await sink.commit();
   } catch (error) {
-    if (stream) {
-      if (!stream.closed) {
-        const closed = once(stream, 'close');
-        stream.destroy();
-        await closed;
-      }
-      rmSync(partialPath, { force: true });
-    }
+    if (sink) await sink.discard();
     throw error;
   }
 

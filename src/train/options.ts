@@ -6,6 +6,7 @@
 import type { TrainingBatch } from './batches.ts';
 import type { LrScheduleKind, TrainWindows } from './schedule.ts';
 import type { RankingTrainOptions } from './ranking-targets.ts';
+import type { DecoderConfig } from '../model/decoder.ts';
 
 /** How to train (model shape is `DecoderConfig`). */
 export interface TrainOptions {
@@ -50,6 +51,25 @@ export interface TrainOptions {
    * best model). The CLI sets it on the first Ctrl-C, so a long run can be ended without losing it.
    */
   shouldStop?: () => boolean;
+  /**
+   * Called after every step with the epoch's running mean loss (the browser's live chart); a returned
+   * promise is awaited, which lets a worker's event loop run (e.g. to receive a stop request).
+   */
+  onStep?: (progress: StepProgress) => void | Promise<void>;
+  /** Checkpoint files and the gradient worker (below); Node: `nodeTrainerHost` (node-host.ts). Without it, checkpointDir and workers > 1 throw. */
+  host?: TrainerHost;
+}
+
+/** Where training stands after a step (`TrainOptions.onStep`). */
+export interface StepProgress {
+  epoch: number;
+  /** Steps of this epoch done, and its total. */
+  step: number;
+  steps: number;
+  /** Mean loss of the epoch's steps so far. */
+  loss: number;
+  /** Seconds spent in this epoch so far. */
+  seconds: number;
 }
 
 /** Defaults: HSTU's ML-1M training setup. */
@@ -85,4 +105,27 @@ export interface GradientWorkerLike {
     batch: TrainingBatch,
     negatives: SampledNegatives | null,
   ): Promise<{ loss: number; grads: Map<string, Float32Array> }>;
+}
+
+/*
+ * The trainer's host: what it needs from where it runs beyond TF.js, a folder for checkpoints and, for
+ * `workers: 2`, a gradient worker thread. Node supplies both (`nodeTrainerHost`, node-host.ts); the
+ * browser's training worker (src/pipeline) trains without checkpoints on one thread and passes none.
+ */
+/** A gradient worker the trainer closes when `fit` ends. */
+export interface ClosableGradientWorker extends GradientWorkerLike {
+  close(): Promise<void>;
+}
+
+/** File and thread services for checkpoints and data parallelism (synchronous file calls, as in Node). */
+export interface TrainerHost {
+  /** `dir/name`. */
+  join(dir: string, name: string): string;
+  exists(path: string): boolean;
+  makeDir(path: string): void;
+  readText(path: string): string;
+  readBytes(path: string): Uint8Array;
+  /** Writes via a temporary and a rename: a reader never sees half a file. */
+  writeAtomic(path: string, data: string | Uint8Array): void;
+  createGradientWorker(config: DecoderConfig, options: Omit<TrainOptions, 'log'>): ClosableGradientWorker;
 }

@@ -3,10 +3,9 @@
  * validation after each epoch with early stopping, resumable checkpoints written atomically, and
  * deterministic seeds (shuffles, negatives and initial weights all come from `seed`).
  *
- * Node-only (it writes checkpoints); the model code it drives is the browser's (src/model/decoder.ts).
+ * Runs in Node and in a browser worker: checkpoint files and the gradient worker thread come from
+ * `options.host` (options.ts; Node: node-host.ts). The model code it drives is the browser's (src/model/decoder.ts).
  */
-import { mkdirSync, readFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import './tf-training.ts'; // gradients of the stock ops
 import { Decoder, initDecoderParams, type DecoderConfig, type ItemEncoder, type LayerCache } from '../model/decoder.ts';
@@ -14,9 +13,8 @@ import { packTensors, readTensorValues } from '../model/weights-io.ts';
 import type { TensorEntry } from '../model/manifest.ts';
 import { buildBatch, type TrainingBatch, type TrainingSequence } from './batches.ts';
 import { fullSoftmaxWindowLoss, sampledSoftmaxWindowLoss } from './losses.ts';
-import { GradientWorker } from './parallel.ts';
 import { applyWeightDecay, learningRateAt, trainingSamples, type LrSchedule } from './schedule.ts';
-import { writeFileAtomic } from '../util/node-fs.ts';
+import type { ClosableGradientWorker, TrainerHost } from './options.ts';
 import { MULBERRY32_INCREMENT, mulberry32Output } from '../util/rng.ts';
 import { sha256Hex } from '../util/sha256.ts';
 import type { GradientWorkerLike, SampledNegatives, TrainOptions } from './options.ts';
@@ -153,6 +151,13 @@ export class DecoderTrainer {
     if (options.ranking) this.ranking = { head: new RankingHead(this.decoder, all, options.ranking), targets: new WeakMap() };
     this.optimizer = tf.train.adam(options.learningRate, 0.9, 0.98);
     this.rng = new TrainRng(options.seed ^ 0x5bd1e995);
+  }
+
+  /** File and thread services (options.host); checkpoints and workers > 1 need them. */
+  private host(what: string): TrainerHost {
+    if (!this.options.host)
+      throw new CheckpointError(`${what} needs a trainer host (Node: nodeTrainerHost from src/train/node-host.ts)`);
+    return this.options.host;
   }
 
   /** Every trainable variable: the decoder's plus the item encoder's (PrefixMem), by artifact name. */
@@ -360,9 +365,10 @@ export class DecoderTrainer {
     this.plannedSteps = Math.max(1, o.epochs * perEpoch);
     if (o.resume) {
       if (!o.checkpointDir) throw new CheckpointError('resume needs a checkpoint folder');
-      if (!existsSync(join(o.checkpointDir, 'checkpoint.json')))
+      const { exists, join } = this.host('--resume');
+      if (!exists(join(o.checkpointDir, 'checkpoint.json')))
         throw new CheckpointError(
-          existsSync(o.checkpointDir)
+          exists(o.checkpointDir)
             ? `--resume: ${join(o.checkpointDir, 'checkpoint.json')} does not exist (no checkpoint was written there yet); run without --resume to start from scratch`
             : `--resume: the checkpoint folder ${o.checkpointDir} does not exist; check the path, or run without --resume to start from scratch`,
         );
@@ -376,7 +382,15 @@ export class DecoderTrainer {
     const sinceBest = this.best ? Math.max(0, this.epochsDone - this.best.epoch) : 0;
     if (o.workers > 1 && this.itemEncoder) throw new Error('--workers 2 does not support PrefixMem item representations yet');
     if (o.workers > 1 && this.ranking) throw new Error('--workers 2 does not support the ranking head yet');
-    const worker = o.workers > 1 ? new GradientWorker(this.config, { ...o, log: undefined } as Omit<TrainOptions, 'log'>) : null;
+    const worker =
+      o.workers > 1
+        ? this.host('--workers 2').createGradientWorker(this.config, {
+            ...o,
+            log: undefined,
+            onStep: undefined,
+            host: undefined,
+          } as Omit<TrainOptions, 'log'>)
+        : null;
     try {
       return await this.fitLoop(sequences, validate, worker, start, sinceBest);
     } finally {
@@ -387,7 +401,7 @@ export class DecoderTrainer {
   private async fitLoop(
     sequences: TrainingSequence[],
     validate: (decoder: Decoder) => Promise<Metrics>,
-    worker: GradientWorker | null,
+    worker: ClosableGradientWorker | null,
     start: number,
     sinceBestAtStart: number,
   ): Promise<TrainResult> {
@@ -440,6 +454,13 @@ export class DecoderTrainer {
           steps++;
         }
         events += batch.events;
+        await o.onStep?.({
+          epoch,
+          step: done,
+          steps: batches.length,
+          loss: lossSum / Math.max(1, steps),
+          seconds: secondsBefore + (performance.now() - t0) / 1000,
+        });
         if (done % 10 === 0 || done === batches.length) {
           const s = secondsBefore + (performance.now() - t0) / 1000;
           o.log(
@@ -548,7 +569,8 @@ export class DecoderTrainer {
    * .bin, which `loadCheckpoint` verifies.
    */
   async saveCheckpoint(dir: string): Promise<void> {
-    mkdirSync(dir, { recursive: true });
+    const { makeDir, writeAtomic, join } = this.host('a checkpoint');
+    makeDir(dir);
     const tensors = [...this.trainableVariables()].map(([name, v]) => ({
       name: `param.${name}`,
       shape: v.shape,
@@ -589,8 +611,8 @@ export class DecoderTrainer {
       bin: { bytes: bytes.byteLength, sha256: await sha256Hex(bytes) },
       entries,
     };
-    writeFileAtomic(join(dir, 'checkpoint.bin'), bytes);
-    writeFileAtomic(join(dir, 'checkpoint.json'), JSON.stringify(header));
+    writeAtomic(join(dir, 'checkpoint.bin'), bytes);
+    writeAtomic(join(dir, 'checkpoint.json'), JSON.stringify(header));
   }
 
   /**
@@ -599,12 +621,13 @@ export class DecoderTrainer {
    * .bin's size or sha256 differ from the JSON's record, a value is not finite, or the model config differs.
    */
   async loadCheckpoint(dir: string): Promise<void> {
+    const { exists, join, readText, readBytes } = this.host('a checkpoint');
     const jsonPath = join(dir, 'checkpoint.json');
     const binPath = join(dir, 'checkpoint.bin');
     const fix = `delete ${dir} (or point --checkpoint elsewhere) and train without --resume`;
     let header: CheckpointHeader;
     try {
-      header = JSON.parse(readFileSync(jsonPath, 'utf8')) as CheckpointHeader;
+      header = JSON.parse(readText(jsonPath)) as CheckpointHeader;
       if (typeof header !== 'object' || header === null || !Array.isArray(header.entries) || !Number.isInteger(header.epochsDone))
         throw new Error('not a pocketrec checkpoint header');
     } catch (error) {
@@ -614,8 +637,8 @@ export class DecoderTrainer {
       throw new CheckpointError(
         `checkpoint ${jsonPath} was trained with a different model config; train with the same options, or ${fix}`,
       );
-    if (!existsSync(binPath)) throw new CheckpointError(`checkpoint ${binPath} is missing; ${fix}`);
-    const file = readFileSync(binPath);
+    if (!exists(binPath)) throw new CheckpointError(`checkpoint ${binPath} is missing; ${fix}`);
+    const file = readBytes(binPath);
     if (header.bin) {
       if (file.byteLength !== header.bin.bytes)
         throw new CheckpointError(

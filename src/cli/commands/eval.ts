@@ -23,6 +23,7 @@ import { REPO_ROOT } from '../../data/registry.ts';
 import { formatCoocParams, tuneCooc, type CoocTuningRow } from '../../eval/baselines/cooc.ts';
 import { coherenceAttribute, type CoherenceConfig } from '../../eval/coherence.ts';
 import { evaluate, type EvalResult, type FitContext } from '../../eval/evaluate.ts';
+import { topListFile } from '../../eval/node-top-list.ts';
 import type { Dataset } from '../../data/types.ts';
 import { createEvalRecommender, DatasetMismatchError } from '../../eval/recommenders.ts';
 import { DATASET_OPTIONS, datasetOptions, loadForCli, printReadProgress } from './import.ts';
@@ -226,7 +227,9 @@ export async function run(args: ParsedArgs): Promise<number> {
     condition,
     coherence: 'config' in coherence ? coherence.config : undefined,
     onProgress: progressLine(`${recommender.name} ${part}`),
-    topList: top100 ? { path: resolve(top100), userIds: dataset.userIds, itemIds: dataset.catalog.ids, size: 100 } : undefined,
+    topList: top100
+      ? { sink: topListFile(resolve(top100)), userIds: dataset.userIds, itemIds: dataset.catalog.ids, size: 100 }
+      : undefined,
   });
   recommender.dispose?.();
   process.stderr.write(`\n`);

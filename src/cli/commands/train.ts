@@ -20,11 +20,10 @@ import {
   type ParsedArgs,
 } from '../args.ts';
 import { leaveOneOutSplit } from '../../data/splits.ts';
-import type { Dataset } from '../../data/types.ts';
 import { evaluate } from '../../eval/evaluate.ts';
 import { buildArtifacts } from '../../model/artifacts.ts';
 import { ITEM_PRECISIONS, type ItemPrecision } from '../../model/item-table.ts';
-import { encodeCatalog } from '../../model/catalog-file.ts';
+import { catalogJson } from '../../train/catalog-export.ts';
 import { defaultDecoderConfig, MULTI_TOKEN_HORIZONS, validateDecoderConfig, type DecoderConfig } from '../../model/decoder.ts';
 import { DecoderRecommender, outcomeFrequencies } from '../../eval/decoder-recommender.ts';
 import { PrefixMem, prefixMemConfigFor } from '../../model/prefixmem.ts';
@@ -33,6 +32,7 @@ import { buildSemanticIds, sidConfigFor } from '../../sid/build.ts';
 import { serializeSidArtifacts } from '../../sid/sid-table.ts';
 import { setupTrainingBackend } from '../../train/backend.ts';
 import { LR_SCHEDULES, TRAIN_WINDOWS } from '../../train/schedule.ts';
+import { nodeTrainerHost } from '../../train/node-host.ts';
 import {
   CheckpointError,
   DEFAULT_TRAIN_OPTIONS,
@@ -159,46 +159,7 @@ export function assertFiniteForExport(tensors: Iterable<[string, tf.Tensor]>): v
   }
 }
 
-/**
- * catalog.json for the demo, column-wise to stay small: raw ids, titles, years (null if unknown),
- * genres as indices into `genreNames`, and popularity (events with the item in the dataset; the demo's
- * cold-start order), all indexed by dense item index.
- */
-export function catalogJson(dataset: Dataset): Uint8Array {
-  const c = dataset.catalog;
-  const genreNames: string[] = [];
-  const genreIndex = new Map<string, number>();
-  const genres = c.ids.map((_, i) =>
-    (c.features[i] ?? [])
-      .filter((f) => f.startsWith('genre:'))
-      .map((f) => {
-        const g = f.slice(6);
-        let k = genreIndex.get(g);
-        if (k === undefined) {
-          genreIndex.set(g, (k = genreNames.length));
-          genreNames.push(g);
-        }
-        return k;
-      }),
-  );
-  return encodeCatalog({
-    dataset: dataset.name,
-    outcomes: dataset.outcomes,
-    ids: c.ids,
-    titles: c.ids.map((id, i) => c.titles?.[i] ?? id),
-    years: c.ids.map((_, i) => (c.years && Number.isFinite(c.years[i]) ? c.years[i]! : null)),
-    genreNames,
-    genres,
-    popularity: itemPopularity(dataset),
-  });
-}
-
-/** Events per item over every user's sequence. */
-function itemPopularity(dataset: Dataset): number[] {
-  const counts = new Array<number>(dataset.catalog.ids.length).fill(0);
-  for (const sequence of dataset.sequences) for (const item of sequence.items) counts[item]!++;
-  return counts;
-}
+export { catalogJson } from '../../train/catalog-export.ts';
 
 /** The command line's training settings, every value checked; `model` holds only what the user gave. */
 export interface TrainCommandSettings {
@@ -316,9 +277,9 @@ export async function run(args: ParsedArgs): Promise<number> {
     throw new UsageError((error as Error).message);
   }
   let stopRequested = false;
-  const options: TrainOptions = { ...settings.train, log, shouldStop: () => stopRequested };
+  const options: TrainOptions = { ...settings.train, log, shouldStop: () => stopRequested, host: nodeTrainerHost };
   log(`config ${JSON.stringify(config)}`);
-  log(`train ${JSON.stringify({ ...options, log: undefined })}`);
+  log(`train ${JSON.stringify({ ...options, log: undefined, host: undefined })}`);
 
   const prior = outcomeFrequencies(split.train, dataset.outcomes.length);
   const valUsers = settings.valUsers;

@@ -9,19 +9,22 @@
  *   a `kind:` prefix become `feature:<token>`. When given, it is the catalog: events for other items are dropped.
  * - optional vectors file, header `item,<name>...`, then one row per catalog item with d numbers.
  */
-import { basename } from 'node:path';
 import { DatasetBuilder } from '../builder.ts';
 import { DataFormatError } from '../errors.ts';
 import { namespaced } from '../features.ts';
-import { expectFields, forEachLine, parseNumber, splitCsvLine } from '../io.ts';
+import { expectFields, parseNumber, splitCsvLine, type TextSource } from '../lines.ts';
 import { compileRatingRule, MOVIELENS_RATING_RULE } from '../outcomes.ts';
 import type { Dataset } from '../types.ts';
 import type { ImporterOptions } from './options.ts';
 
+/**
+ * The files of a generic log, as TextSources: `nodeTextSource(path)` in Node (src/data/io.ts),
+ * `blobTextSource(file)` for a browser `File` (src/data/lines.ts). This module never touches a file system.
+ */
 export interface GenericFiles {
-  events: string;
-  items?: string;
-  vectors?: string;
+  events: TextSource;
+  items?: TextSource;
+  vectors?: TextSource;
   /** Dataset name (default: the events file name without extensions). */
   name?: string;
 }
@@ -40,8 +43,8 @@ const ALIASES: Record<string, string[]> = {
 
 const EVENT_COLUMNS = ['user', 'item', 'timestamp', 'order', 'outcome', 'rating'];
 
-function delimiterOf(path: string, header: string): string {
-  return /\.tsv(\.gz)?$/i.test(path) || header.includes('\t') ? '\t' : ',';
+function delimiterOf(source: TextSource, header: string): string {
+  return /\.tsv(\.gz)?$/i.test(source.name) || header.includes('\t') ? '\t' : ',';
 }
 
 function columnIndex(header: string[], column: string): number {
@@ -114,8 +117,11 @@ export function parseTime(text: string, file: string, n: number): number {
  * First pass over the events file: the outcome vocabulary (first-appearance order) when there is an outcome
  * column, and whether there is a rating column.
  */
-async function scanOutcomes(path: string): Promise<{ names?: string[]; hasRating: boolean; hasTime: boolean; hasOrder: boolean }> {
-  const file = basename(path);
+async function scanOutcomes(
+  source: TextSource,
+  onProgress?: ImporterOptions['onProgress'],
+): Promise<{ names?: string[]; hasRating: boolean; hasTime: boolean; hasOrder: boolean }> {
+  const file = source.name;
   let delimiter = ',';
   let column = -1;
   let hasRating = false;
@@ -123,10 +129,11 @@ async function scanOutcomes(path: string): Promise<{ names?: string[]; hasRating
   let hasOrder = false;
   const names: string[] = [];
   let sawHeader = false;
-  await forEachLine(path, (line, n) => {
+  await source.forEachLine(
+    (line, n) => {
     if (!sawHeader) {
       sawHeader = true;
-      delimiter = delimiterOf(path, line);
+      delimiter = delimiterOf(source, line);
       const header = splitCsvLine(line, file, n, delimiter);
       checkHeader(header, EVENT_COLUMNS, file, n);
       column = columnIndex(header, 'outcome');
@@ -138,7 +145,9 @@ async function scanOutcomes(path: string): Promise<{ names?: string[]; hasRating
     if (column < 0) return;
     const value = splitCsvLine(line, file, n, delimiter)[column]?.trim();
     if (value && !names.includes(value)) names.push(value);
-  });
+    },
+    { onProgress },
+  );
   if (!sawHeader) throw new DataFormatError(file, 0, 'empty file: expected a header row naming `user` and `item` columns');
   return { names: column < 0 ? undefined : names, hasRating, hasTime, hasOrder };
 }
@@ -146,10 +155,10 @@ async function scanOutcomes(path: string): Promise<{ names?: string[]; hasRating
 /** Imports a generic events file (+ optional items and vectors files). */
 export async function importGeneric(files: GenericFiles, options: ImporterOptions = {}): Promise<Dataset> {
   const rule = compileRatingRule(options.ratingRule ?? MOVIELENS_RATING_RULE);
-  const scan = await scanOutcomes(files.events);
+  const scan = await scanOutcomes(files.events, options.onScanProgress);
   const outcomeNames = scan.names;
   if (outcomeNames && outcomeNames.length === 0) outcomeNames.push('interact');
-  const name = files.name ?? basename(files.events).replace(/(\.(csv|tsv|txt))?(\.gz)?$/i, '');
+  const name = files.name ?? files.events.name.replace(/(\.(csv|tsv|txt))?(\.gz)?$/i, '');
   const builder = new DatasetBuilder({
     name,
     outcomes: outcomeNames ?? (scan.hasRating ? rule.outcomes : ['interact']),
@@ -163,14 +172,15 @@ export async function importGeneric(files: GenericFiles, options: ImporterOption
   });
 
   if (files.items) {
-    const file = basename(files.items);
+    const items = files.items;
+    const file = items.name;
     let delimiter = ',';
     let cols = { item: -1, title: -1, features: -1, year: -1, width: 0 };
     builder.addFile(
-      files.items,
-      (await forEachLine(files.items, (line, n) => {
+      items.path,
+      (await items.forEachLine((line, n) => {
         if (n === 1) {
-          delimiter = delimiterOf(files.items!, line);
+          delimiter = delimiterOf(items, line);
           const header = splitCsvLine(line, file, n, delimiter);
           checkHeader(header, ['item', 'title', 'features', 'year'], file, n);
           cols = {
@@ -206,13 +216,12 @@ export async function importGeneric(files: GenericFiles, options: ImporterOption
     );
   }
 
-  const file = basename(files.events);
+  const file = files.events.name;
   let delimiter = ',';
   let cols = { user: -1, item: -1, time: -1, order: -1, outcome: -1, rating: -1, width: 0 };
   builder.addFile(
-    files.events,
-    (await forEachLine(
-      files.events,
+    files.events.path,
+    (await files.events.forEachLine(
       (line, n) => {
         if (n === 1) {
           delimiter = delimiterOf(files.events, line);
@@ -266,17 +275,17 @@ export async function importGeneric(files: GenericFiles, options: ImporterOption
 }
 
 /** Reads `item,v1..vd` rows into catalog.vectors; every catalog item needs exactly one row. */
-async function attachVectors(dataset: Dataset, path: string): Promise<void> {
-  const file = basename(path);
+async function attachVectors(dataset: Dataset, source: TextSource): Promise<void> {
+  const file = source.name;
   const index = new Map(dataset.catalog.ids.map((id, i) => [id, i]));
   const itemCount = dataset.catalog.ids.length;
   let delimiter = ',';
   let dim = 0;
   let vectors = new Float32Array(0);
   const filled = new Uint8Array(itemCount);
-  const rows = await forEachLine(path, (line, n) => {
+  const rows = await source.forEachLine((line, n) => {
     if (n === 1) {
-      delimiter = delimiterOf(path, line);
+      delimiter = delimiterOf(source, line);
       dim = splitCsvLine(line, file, n, delimiter).length - 1;
       if (dim < 1) throw new DataFormatError(file, n, 'header must be item followed by at least one vector column');
       vectors = new Float32Array(itemCount * dim);
@@ -299,5 +308,5 @@ async function attachVectors(dataset: Dataset, path: string): Promise<void> {
   }
   dataset.catalog.vectors = vectors;
   dataset.catalog.vectorDim = dim;
-  dataset.summary.files.push({ path, rows: rows - 1 });
+  dataset.summary.files.push({ path: source.path, rows: rows - 1 });
 }

@@ -1,5 +1,5 @@
 /** Options every importer accepts (the registry fills them from loadDataset's options). */
-import type { ReadProgress } from '../io.ts';
+import type { ReadProgress } from '../lines.ts';
 import type { RatingRule } from '../outcomes.ts';
 
 export interface ImporterOptions {
@@ -13,4 +13,6 @@ export interface ImporterOptions {
   catalog?: 'all' | 'rated';
   /** Called while files are read (every 100k rows and at the end of each file). */
   onProgress?: (progress: ReadProgress) => void;
+  /** Generic logs only: progress of the first pass over the events file (the outcome scan). */
+  onScanProgress?: (progress: ReadProgress) => void;
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { EvalCase } from '../../../src/data/splits.ts';
 import { evaluate, fitAndEvaluate, type EvalRecommender, type UserHistory } from '../../../src/eval/evaluate.ts';
+import { topListFile } from '../../../src/eval/node-top-list.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'pocketrec-eval-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -130,7 +131,7 @@ describe('evaluate', () => {
     await evaluate(new FixedScores(weights), cases.slice(0, 2), {
       itemCount: 5,
       ks: [2],
-      topList: { path, userIds: ['u0', 'u1'], itemIds: ['a', 'b', 'c', 'd', 'e'], size: 3 },
+      topList: { sink: topListFile(path), userIds: ['u0', 'u1'], itemIds: ['a', 'b', 'c', 'd', 'e'], size: 3 },
       onProgress: (p) => progress.push(p.done),
     });
     expect(progress).toEqual([2]);
@@ -148,7 +149,9 @@ describe('evaluate', () => {
         throw new Error('boom');
       },
     };
-    await expect(evaluate(broken, cases, { itemCount: 5, topList: { path, userIds: [], itemIds: [] } })).rejects.toThrow('boom');
+    await expect(
+      evaluate(broken, cases, { itemCount: 5, topList: { sink: topListFile(path), userIds: [], itemIds: [] } }),
+    ).rejects.toThrow('boom');
     expect(existsSync(path) || existsSync(`${path}.partial`)).toBe(false);
   });
 });

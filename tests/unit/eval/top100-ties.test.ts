@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { EvalCase } from '../../../src/data/splits.ts';
 import { evaluate, type EvalRecommender } from '../../../src/eval/evaluate.ts';
+import { topListFile } from '../../../src/eval/node-top-list.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'pocketrec-ties-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -43,7 +44,11 @@ describe('--top100 tie rule', () => {
     const all = cases();
     const userIds = all.map((c) => `u${c.user}`);
     const itemIds = Array.from({ length: I }, (_, i) => `i${i}`);
-    const result = await evaluate(tied, all, { itemCount: I, ks: [10, 50], topList: { path, userIds, itemIds, size: 100 } });
+    const result = await evaluate(tied, all, {
+      itemCount: I,
+      ks: [10, 50],
+      topList: { sink: topListFile(path), userIds, itemIds, size: 100 },
+    });
     const rows = readFileSync(path, 'utf8')
       .trim()
       .split('\n')

@@ -21,6 +21,7 @@ import {
   TrainingDivergedError,
   type TrainOptions,
 } from '../../../src/train/trainer.ts';
+import { nodeTrainerHost } from '../../../src/train/node-host.ts';
 
 const I = 20;
 const sequences: UserSequence[] = Array.from({ length: 32 }, (_, u) => {
@@ -44,6 +45,7 @@ const config = defaultDecoderConfig({
 });
 const options = (over: Partial<TrainOptions>): TrainOptions => ({
   ...DEFAULT_TRAIN_OPTIONS,
+  host: nodeTrainerHost,
   batchSize: 8, // 32 users -> 4 steps per epoch
   negatives: 8,
   learningRate: 0.01,

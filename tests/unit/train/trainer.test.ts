@@ -10,6 +10,7 @@ import { DecoderRecommender } from '../../../src/eval/decoder-recommender.ts';
 import { setupTrainingBackend } from '../../../src/train/backend.ts';
 import { buildBatch } from '../../../src/train/batches.ts';
 import { DEFAULT_TRAIN_OPTIONS, DecoderTrainer, type TrainOptions } from '../../../src/train/trainer.ts';
+import { nodeTrainerHost } from '../../../src/train/node-host.ts';
 
 const I = 40;
 /** Every user walks the cycle i -> i+1 (mod 40) from a different start: the next item is determined. */
@@ -34,6 +35,7 @@ const config = defaultDecoderConfig({
 });
 const options = (over: Partial<TrainOptions>): TrainOptions => ({
   ...DEFAULT_TRAIN_OPTIONS,
+  host: nodeTrainerHost,
   batchSize: 32,
   negatives: 16,
   learningRate: 0.01,
