@@ -40,7 +40,8 @@ export default defineConfig(({ mode }) => {
       target: 'es2022',
       chunkSizeWarningLimit: 4096,
       rollupOptions: {
-        input: { main: resolve(root, 'index.html'), ...(isTest ? testPages() : {}) },
+        // train.html: "Train on your own data" (docs/demo.md), the pipeline in a worker.
+        input: { main: resolve(root, 'index.html'), train: resolve(root, 'train.html'), ...(isTest ? testPages() : {}) },
       },
     },
     // docs/examples/embed imports `pocketrec` by package name, as a host app does; here that is the source.

@@ -29,13 +29,14 @@ export const LAYERS = {
   store: ['util', 'errors', 'model'],
   engine: ['util', 'errors', 'gpu', 'sid', 'model', 'store'],
   client: ['util', 'errors', 'engine', 'model'],
-  demo: ['util', 'errors', 'client', 'offline'],
+  demo: ['util', 'errors', 'client', 'offline', 'pipeline'],
+  pipeline: ['util', 'errors', 'data', 'sid', 'model', 'train', 'eval'],
   train: ['util', 'errors', 'data', 'sid', 'model'],
   eval: ['util', 'errors', 'data', 'sid', 'model', 'train'],
   experiments: ['util', 'errors', 'data', 'sid', 'model', 'train', 'eval'],
   bench: ['util', 'errors', 'data', 'sid', 'model', 'gpu', 'store', 'engine', 'train'],
   cli: ['util', 'errors', 'data', 'sid', 'model', 'train', 'eval', 'experiments'],
-  workers: ['util', 'errors', 'engine', 'bench'],
+  workers: ['util', 'errors', 'engine', 'bench', 'pipeline'],
 };
 
 const SOURCE = /\.(ts|mts|mjs|js)$/;

@@ -43,6 +43,11 @@ export interface CreateRecommenderOptions {
    * `..` paths are always rejected, with `ModelFormatError`).
    */
   modelFileOrigins?: string[];
+  /**
+   * The model's files in memory, by path relative to `manifest.json` (e.g. a model trained in the page,
+   * docs/demo.md): stored and activated like a download, with no request; `modelUrl` then only names it.
+   */
+  modelFiles?: Record<string, ArrayBuffer | Uint8Array>;
   /** Progress by phase: download (bytes), verify, store, compile (warm-up), ready. */
   onProgress?: (progress: LoadProgress) => void;
   /** Aborts loading; the previously stored model (if any) stays active. */
@@ -160,6 +165,7 @@ export async function createRecommender(options: CreateRecommenderOptions): Prom
           databaseName: options.databaseName,
           stallTimeoutMs: options.stallTimeoutMs,
           modelFileOrigins: options.modelFileOrigins,
+          ...(options.modelFiles ? { modelFiles: options.modelFiles } : {}),
         },
         options.onProgress,
       ),

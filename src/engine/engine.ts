@@ -15,6 +15,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { AbortError, DeviceLostError, DisposedError, InvalidArgumentError, toPocketrecError } from '../errors/errors.ts';
 import { openDatabase } from '../store/database.ts';
 import { fetchManifest, type FetchLike } from '../store/download.ts';
+import { memoryFetch } from '../store/memory-fetch.ts';
 import { modelLockName, withModelLock } from '../store/lock.ts';
 import { ModelStore } from '../store/model-store.ts';
 import { DEFAULT_STALL_TIMEOUT_MS, withStallTimeout } from '../store/stall.ts';
@@ -311,7 +312,10 @@ export class Engine implements EngineApi {
   private fetchImpl(): FetchLike {
     const base: FetchLike = this.deps.fetch ?? ((input, init) => fetch(input, init));
     const stallMs = this.options?.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
-    return stallMs > 0 && Number.isFinite(stallMs) ? withStallTimeout(base, stallMs) : base;
+    const network = stallMs > 0 && Number.isFinite(stallMs) ? withStallTimeout(base, stallMs) : base;
+    // A model handed over in memory (modelFiles) is served from there; anything else from the network.
+    const files = this.options?.modelFiles;
+    return files ? memoryFetch(this.options!.modelUrl, files, network) : network;
   }
 
   /**

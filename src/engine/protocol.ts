@@ -59,6 +59,11 @@ export interface EngineLoadOptions {
    * `..` paths are always rejected, with `ModelFormatError`).
    */
   modelFileOrigins?: string[];
+  /**
+   * The model's files in memory, by path relative to `manifest.json` (e.g. a model trained in the page):
+   * served to the loader instead of the network, so `modelUrl` only names the model (nothing is fetched).
+   */
+  modelFiles?: Record<string, ArrayBuffer | Uint8Array>;
 }
 
 /** One user event as the host records it. */

@@ -1,0 +1,135 @@
+/**
+ * Settings of a training run in the browser ("Train on your own data", docs/demo.md): three presets and
+ * the main knobs. Each maps one to one onto a `pocketrec train` option (`cliArgs`), so a run in the page
+ * can be repeated with the CLI on the same data, seed and config.
+ */
+
+/** The presets the page offers. */
+export type Preset = 'fast' | 'balanced' | 'best';
+
+/** The main settings of a run. */
+export interface PipelineSettings {
+  /** Max epochs (early stopping on validation NDCG@10). `--epochs` */
+  epochs: number;
+  /** Users per batch. `--batch` */
+  batchSize: number;
+  /** Adam learning rate. `--lr` */
+  learningRate: number;
+  /** Uniform sampled negatives per step. `--negatives` */
+  negatives: number;
+  /** Model width. `--dim` */
+  dim: number;
+  /** Transformer blocks. `--blocks` */
+  blocks: number;
+  /** History length. `--maxlen` */
+  maxLen: number;
+  /** Early-stopping patience in epochs. `--patience` */
+  patience: number;
+  /** Validate on the first n users only (0 = all). `--val-users` */
+  valUsers: number;
+  /** Item representation: learned ID embedding, or ID + PrefixMem over semantic IDs. `--item-rep` */
+  itemRep: 'id' | 'id+sid';
+  /** Seed for init, shuffles, negatives. `--seed` */
+  seed: number;
+}
+
+/** fast: a first model in about a minute on a small log; balanced: the CLI's shape, fewer epochs; best: the CLI's defaults. */
+export const PRESETS: Record<Preset, PipelineSettings> = {
+  fast: {
+    epochs: 5,
+    batchSize: 64,
+    learningRate: 2e-3,
+    negatives: 64,
+    dim: 32,
+    blocks: 1,
+    maxLen: 50,
+    patience: 2,
+    valUsers: 500,
+    itemRep: 'id',
+    seed: 42,
+  },
+  balanced: {
+    epochs: 20,
+    batchSize: 128,
+    learningRate: 1e-3,
+    negatives: 128,
+    dim: 50,
+    blocks: 2,
+    maxLen: 100,
+    patience: 3,
+    valUsers: 0,
+    itemRep: 'id',
+    seed: 42,
+  },
+  best: {
+    epochs: 100,
+    batchSize: 128,
+    learningRate: 1e-3,
+    negatives: 128,
+    dim: 50,
+    blocks: 2,
+    maxLen: 200,
+    patience: 5,
+    valUsers: 0,
+    itemRep: 'id+sid',
+    seed: 42,
+  },
+};
+
+/** The bounds the page and the worker enforce (a setting outside them is refused with its name). */
+export const SETTING_LIMITS: Record<
+  Exclude<keyof PipelineSettings, 'itemRep'>,
+  { min: number; max: number; integer: boolean }
+> = {
+  epochs: { min: 1, max: 1000, integer: true },
+  batchSize: { min: 1, max: 4096, integer: true },
+  learningRate: { min: 1e-6, max: 1, integer: false },
+  negatives: { min: 1, max: 100_000, integer: true },
+  dim: { min: 2, max: 1024, integer: true },
+  blocks: { min: 1, max: 16, integer: true },
+  maxLen: { min: 2, max: 4096, integer: true },
+  patience: { min: 1, max: 1000, integer: true },
+  valUsers: { min: 0, max: 1e9, integer: true },
+  seed: { min: 0, max: 0xffffffff, integer: true },
+};
+
+/** Throws a RangeError naming the first setting that is missing, not a number or out of bounds. */
+export function checkSettings(settings: PipelineSettings): void {
+  for (const [key, limit] of Object.entries(SETTING_LIMITS) as [
+    keyof typeof SETTING_LIMITS,
+    (typeof SETTING_LIMITS)['epochs'],
+  ][]) {
+    const value = settings[key];
+    if (
+      typeof value !== 'number' ||
+      !Number.isFinite(value) ||
+      value < limit.min ||
+      value > limit.max ||
+      (limit.integer && !Number.isInteger(value))
+    )
+      throw new RangeError(
+        `${key} must be ${limit.integer ? 'an integer' : 'a number'} from ${limit.min} to ${limit.max}, got ${String(value)}`,
+      );
+  }
+  if (settings.itemRep !== 'id' && settings.itemRep !== 'id+sid')
+    throw new RangeError(`itemRep must be id or id+sid, got ${String(settings.itemRep)}`);
+}
+
+/** The `pocketrec train` options that reproduce these settings (same data, seed and config). */
+export function cliArgs(settings: PipelineSettings): string[] {
+  return [
+    ...[
+      '--epochs',
+      settings.epochs,
+      '--batch',
+      settings.batchSize,
+      '--lr',
+      settings.learningRate,
+      '--negatives',
+      settings.negatives,
+    ],
+    ...['--dim', settings.dim, '--blocks', settings.blocks, '--maxlen', settings.maxLen, '--patience', settings.patience],
+    ...(settings.valUsers > 0 ? ['--val-users', settings.valUsers] : []),
+    ...['--item-rep', settings.itemRep, '--seed', settings.seed],
+  ].map(String);
+}
