@@ -20,6 +20,7 @@ import {
   type LrSchedule,
 } from '../../../src/train/schedule.ts';
 import { DEFAULT_TRAIN_OPTIONS, DecoderTrainer, type TrainOptions } from '../../../src/train/trainer.ts';
+import { nodeTrainerHost } from '../../../src/train/node-host.ts';
 
 const I = 20;
 const sequences: UserSequence[] = Array.from({ length: 32 }, (_, u) => {
@@ -43,6 +44,7 @@ const config = defaultDecoderConfig({
 });
 const options = (over: Partial<TrainOptions>): TrainOptions => ({
   ...DEFAULT_TRAIN_OPTIONS,
+  host: nodeTrainerHost,
   batchSize: 8, // 32 users -> 4 steps per epoch
   negatives: 8,
   learningRate: 0.01,
