@@ -7,7 +7,8 @@
  * - a blocked 2-D `Transpose` (the stock one is slow on the tall activations the gradients transpose);
  * - a row-copying axis-0 `GatherV2` (embedding lookups);
  * - `PocketrecColumnSums` (src/model/ops.ts `columnSums`: bias and LayerNorm gradients);
- * - the fused causal attention, forward and backward, one call per block (src/model/attention.ts).
+ * - the fused causal attention, forward and backward, one call per block (src/model/attention.ts);
+ * - `PocketrecLogSumExpRows`: log-sum-exp and softmax of the loss logits in one pass (losses.ts).
  *
  * Call `await setupTrainingBackend()` once before building any tensor. Safe to call again.
  */
@@ -21,6 +22,7 @@ import { transposeWasmConfig } from './kernels/transpose.ts';
 import { unsortedSegmentSumWasmConfig } from './kernels/unsorted-segment-sum.ts';
 import { columnSumsWasmConfig } from './kernels/column-sums.ts';
 import { causalAttentionWasmConfigs } from './kernels/attention.ts';
+import { logSumExpRowsWasmConfig } from './kernels/log-sum-exp.ts';
 
 let registered = false;
 
@@ -35,6 +37,7 @@ export function registerWasmTrainingKernels(): void {
   if (tf.getKernel(splitVWasmConfig.kernelName, 'wasm')) tf.unregisterKernel(splitVWasmConfig.kernelName, 'wasm');
   tf.registerKernel(splitVWasmConfig);
   if (!tf.getKernel(columnSumsWasmConfig.kernelName, 'wasm')) tf.registerKernel(columnSumsWasmConfig);
+  if (!tf.getKernel(logSumExpRowsWasmConfig.kernelName, 'wasm')) tf.registerKernel(logSumExpRowsWasmConfig);
   const stockMatMul = tf.getKernel('BatchMatMul', 'wasm');
   if (stockMatMul)
     for (const config of causalAttentionWasmConfigs(stockMatMul))

@@ -16,14 +16,25 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { mm } from '../model/ops.ts';
+import { LOG_SUM_EXP_ROWS_KERNEL } from './kernels/log-sum-exp.ts';
 
 /**
- * Plain log-sum-exp over the last axis: x [n, m] -> [n], as max, subtract, exp, sum, log. Its gradient
- * is written directly (d lse / dx = softmax(x) = exp(x - lse)), skipping the max's gradient (an
- * Equal mask over the whole logit matrix, slow on wasm).
+ * Plain log-sum-exp over the last axis: x [n, m] -> [n]. Its gradient is written directly
+ * (d lse / dx = softmax(x) = exp(x - lse)), skipping the max's gradient (an Equal mask over the whole
+ * logit matrix, slow on wasm). With the `PocketrecLogSumExpRows` kernel (Node training on wasm:
+ * src/train/kernels/log-sum-exp.ts) one pass gives the value and the softmax, and the gradient is one
+ * multiply; elsewhere it runs as max, subtract, exp, sum, log.
  */
 export const logSumExpRows = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
   const [x, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
+  if (x.dtype === 'float32' && tf.getKernel(LOG_SUM_EXP_ROWS_KERNEL, tf.getBackend())) {
+    const [lse, softmax] = tf.engine().runKernel(LOG_SUM_EXP_ROWS_KERNEL, { x }) as [tf.Tensor1D, tf.Tensor2D];
+    save([softmax]);
+    return {
+      value: lse, // [n]
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.mul(saved[0]!, tf.reshape(dy, [-1, 1]))], // [n, m]
+    };
+  }
   const max = tf.max(x, 1, true); // [n, 1]
   const lse = tf.add(tf.log(tf.sum(tf.exp(tf.sub(x, max)), 1, true)), max); // [n, 1]
   save([x, lse]);
@@ -61,10 +72,11 @@ export interface SampledSoftmaxInputs {
 /** Mean window sampled-softmax loss over the queries (scalar). */
 export function sampledSoftmaxWindowLoss(inp: SampledSoftmaxInputs): tf.Scalar {
   return tf.tidy(() => {
-    let pos = tf.div(windowScores(inp.queries, inp.positives), inp.temperature) as tf.Tensor2D; // [n, w]
+    const q = tf.div(inp.queries, inp.temperature) as tf.Tensor2D; // [n, d]: scaling q, not the [n, k] logits
+    let pos = windowScores(q, inp.positives); // [n, w]
     if (inp.positiveLogQ) pos = tf.sub(pos, inp.positiveLogQ);
     pos = tf.add(pos, tf.mul(tf.sub(1, inp.positiveMask), MASKED)) as tf.Tensor2D; // invalid slots -> -1e9
-    let neg = tf.div(mm(inp.queries, tf.transpose(inp.negatives)), inp.temperature) as tf.Tensor2D; // [n, d] x [d, k] -> [n, k]
+    let neg = mm(q, tf.transpose(inp.negatives)); // [n, d] x [d, k] -> [n, k]
     if (inp.negativeLogQ) neg = tf.sub(neg, inp.negativeLogQ);
     const all = tf.concat([pos, neg], 1) as tf.Tensor2D; // [n, w + k]
     return tf.mean(tf.sub(logSumExpRows(all), logSumExpRows(pos))) as tf.Scalar;
@@ -87,9 +99,10 @@ export interface FullSoftmaxInputs {
 /** Mean window full-softmax loss (scalar): logsumexp over all items minus over the window. */
 export function fullSoftmaxWindowLoss(inp: FullSoftmaxInputs): tf.Scalar {
   return tf.tidy(() => {
-    let pos = tf.div(windowScores(inp.queries, inp.positives), inp.temperature) as tf.Tensor2D; // [n, w]
+    const q = tf.div(inp.queries, inp.temperature) as tf.Tensor2D; // [n, d]: scaling q, not the [n, items] logits
+    let pos = windowScores(q, inp.positives); // [n, w]
     pos = tf.add(pos, tf.mul(tf.sub(1, inp.positiveMask), MASKED)) as tf.Tensor2D;
-    const all = tf.div(mm(inp.queries, tf.transpose(inp.table)), inp.temperature) as tf.Tensor2D; // [n, items]
+    const all = mm(q, tf.transpose(inp.table)); // [n, items]
     return tf.mean(tf.sub(logSumExpRows(all), logSumExpRows(pos))) as tf.Scalar;
   });
 }

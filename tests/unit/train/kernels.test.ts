@@ -6,6 +6,8 @@ import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { COLUMN_SUMS_KERNEL, columnSums } from '../../../src/model/ops.ts';
 import { setupTrainingBackend } from '../../../src/train/backend.ts';
+import { LOG_SUM_EXP_ROWS_KERNEL } from '../../../src/train/kernels/log-sum-exp.ts';
+import { logSumExpRows } from '../../../src/train/losses.ts';
 
 /** Runs `fn` on the given backend and returns its output values and shape. */
 async function runOn(backend: 'cpu' | 'wasm', fn: () => tf.Tensor): Promise<{ values: number[]; shape: number[] }> {
@@ -170,5 +172,31 @@ describe('wasm training kernels vs the cpu reference', () => {
     await tf.setBackend('wasm');
     expect(tf.getKernel(COLUMN_SUMS_KERNEL, 'wasm')).toBeDefined();
     expect(() => tf.engine().runKernel(COLUMN_SUMS_KERNEL, { x: tf.ones([2, 3, 4]) })).toThrow(/float32 matrix/);
+  });
+
+  it('PocketrecLogSumExpRows: logSumExpRows value and gradient on wasm equal the cpu composite', async () => {
+    const values = Array.from({ length: 6 * 9 }, (_, i) => Math.cos(i * 0.61) * 20);
+    values[3] = -1e9; // a masked logit, as the window loss writes them
+    values[4] = -1e9;
+    const w = Array.from({ length: 6 }, (_, i) => i - 2.5);
+    const fn = () =>
+      tf.tidy(() => {
+        const x = tf.tensor2d(values, [6, 9]);
+        const f = (t: tf.Tensor) => tf.sum(tf.mul(logSumExpRows(t as tf.Tensor2D), tf.tensor1d(w)));
+        return tf.concat([tf.reshape(logSumExpRows(x), [-1]), tf.reshape(tf.grad(f)(x), [-1])]);
+      });
+    await tf.setBackend('wasm');
+    expect(tf.getKernel(LOG_SUM_EXP_ROWS_KERNEL, 'wasm')).toBeDefined();
+    const wasm = await runOn('wasm', fn);
+    const cpu = await runOn('cpu', fn); // no kernel there: max, sub, exp, sum, log
+    expect(wasm.shape).toEqual([6 + 54]);
+    wasm.values.forEach((v, i) => expect(v).toBeCloseTo(cpu.values[i]!, 3));
+    // Row 0 by hand: log(sum(exp(x))), its gradient w[0] * softmax.
+    const row = values.slice(0, 9);
+    const max = Math.max(...row);
+    const lse = max + Math.log(row.reduce((s, v) => s + Math.exp(v - max), 0));
+    expect(wasm.values[0]).toBeCloseTo(lse, 3);
+    expect(Math.abs(wasm.values[6 + 3]!)).toBe(0); // the masked logit gets no gradient
+    await tf.setBackend('wasm');
   });
 });
