@@ -92,6 +92,10 @@ export interface PipelineResult {
   firstLosses: number[];
   /** Exported artifacts by path (`manifest.json`, `weights.bin`, `item-embeddings.bin`, `catalog.json`[, `sids.bin`]). */
   files: Record<string, Uint8Array>;
+  /** Seconds in DecoderTrainer.fit (training + validation), as `pocketrec train` reports `train.wallSeconds`. */
+  trainSeconds: number;
+  /** Mean seconds per training step over the completed epochs (validation excluded). */
+  secondsPerStep: number;
   wallSeconds: number;
 }
 
@@ -293,6 +297,10 @@ export async function trainOnDataset(
       test,
       firstLosses,
       files: Object.fromEntries(files),
+      trainSeconds: result.wallSeconds,
+      secondsPerStep: result.history.length
+        ? result.history.reduce((sum, h) => sum + h.secondsPerStep, 0) / result.history.length
+        : NaN,
       wallSeconds: (performance.now() - start) / 1000,
     };
   } finally {

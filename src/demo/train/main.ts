@@ -305,6 +305,7 @@ importButton.addEventListener('click', () => {
   importProgress.hidden = false;
   importProgress.value = 0;
   importStatus.textContent = `Reading ${events.name} (${formatBytes(events.size)})…`;
+  importStarted = performance.now();
   replaceChildren(importSummary);
   send({ type: 'import', events, eventsName: events.name, ...(items ? { items, itemsName: items.name } : {}) });
 });
@@ -346,6 +347,7 @@ function formatSeconds(seconds: number): string {
 
 // --- the worker's replies ---
 let result: PipelineResult | undefined;
+let importStarted = 0;
 let lastDraw = 0;
 worker.addEventListener('message', (message: MessageEvent<TrainReply>) => {
   const reply = message.data;
@@ -396,6 +398,7 @@ worker.addEventListener('message', (message: MessageEvent<TrainReply>) => {
       break;
     }
     case 'imported': {
+      document.body.dataset.importSeconds = ((performance.now() - importStarted) / 1000).toFixed(2);
       setState('imported');
       importProgress.value = 1;
       const s = reply.summary;
@@ -468,6 +471,8 @@ worker.addEventListener('message', (message: MessageEvent<TrainReply>) => {
 });
 
 function showResult(r: PipelineResult): void {
+  // For scripts (scripts/bench-browser-train.ts) and tests: the result without the file bytes.
+  (globalThis as { pocketrecTrainResult?: unknown }).pocketrecTrainResult = { ...r, files: Object.keys(r.files) };
   drawChart(chart, chartData);
   stopButton.disabled = true;
   trainButton.disabled = false;
