@@ -14,6 +14,7 @@ import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import {
   BenchArgsError,
+  QUALITY_DROPOUT,
   TORCH_INSTALL_HINT,
   TRAIN_BENCH_CONFIGS,
   TRAIN_BENCH_USAGE,
@@ -55,7 +56,8 @@ function runReference(python: string, workload: TrainWorkload, steps: number, wa
   const args = [
     REFERENCE_SCRIPT,
     String(steps),
-    ...(workload === 'full' ? ['--full-softmax'] : []),
+    ...(workload === 'hstu' ? [] : ['--full-softmax']),
+    ...(workload === 'full-dropout' ? ['--dropout', String(QUALITY_DROPOUT)] : []),
     '--warmup',
     String(warmup),
     '--json',

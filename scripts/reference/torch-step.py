@@ -11,19 +11,21 @@
 #     /usr/bin/python3 scripts/reference/torch-step.py 8 [--full-softmax] [--warmup 1] [--json]
 #
 # The model and step are those of the project's original reference script, unchanged; this copy only
-# adds `--warmup N` (untimed steps first, default 1 as before) and `--json` (one extra line
+# adds `--warmup N` (untimed steps first, default 1 as before), `--json` (one extra line
 # `JSON {...}` with every step time and the BLAS libraries the process loaded, for the benchmark
-# command to read).
+# command to read) and `--dropout R` (default 0: off, as before; where pocketrec's decoder drops:
+# the token embeddings, the attention output and the FFN output of each block).
 """Same-machine PyTorch reference for the decoder's training step (HSTU's ML-1M SASRec config):
 batch 128 x 200, d 50, 2 pre-LN blocks, 1 head, FFN 200, item table 3707 x 50, learned positions,
 sampled softmax at every position against the next item + 128 shared uniform negatives, temperature
 0.05 on cosine, Adam. Prints s/step (median of N after warm-up) on 2 threads.
-usage: torch-step.py [steps] [--full-softmax] [--warmup N] [--json]"""
+usage: torch-step.py [steps] [--full-softmax] [--warmup N] [--dropout R] [--json]"""
 import sys, time, json, statistics, torch, torch.nn as nn, torch.nn.functional as F
 torch.set_num_threads(2); torch.manual_seed(0)
 steps = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 8
 full = '--full-softmax' in sys.argv
 warmup = int(sys.argv[sys.argv.index('--warmup') + 1]) if '--warmup' in sys.argv else 1
+drop = float(sys.argv[sys.argv.index('--dropout') + 1]) if '--dropout' in sys.argv else 0.0
 B, L, D, N, NEG, T = (64 if full else 128), 200, 50, 3707, 128, 0.05
 class Block(nn.Module):
     def __init__(s):
@@ -32,15 +34,15 @@ class Block(nn.Module):
     def forward(s, x, mask):
         q, k, v = s.qkv(s.ln1(x)).chunk(3, -1)
         a = (q @ k.transpose(1, 2)) / D ** 0.5
-        x = x + s.o(torch.softmax(a.masked_fill(mask, -1e9), -1) @ v)
-        return x + s.f2(F.gelu(s.f1(s.ln2(x))))
+        x = x + F.dropout(s.o(torch.softmax(a.masked_fill(mask, -1e9), -1) @ v), drop, s.training)
+        return x + F.dropout(s.f2(F.gelu(s.f1(s.ln2(x)))), drop, s.training)
 class M(nn.Module):
     def __init__(s):
         super().__init__(); s.item = nn.Embedding(N, D); s.pos = nn.Embedding(L, D)
         s.blocks = nn.ModuleList([Block(), Block()]); s.ln = nn.LayerNorm(D)
     def forward(s, ids):
         mask = torch.triu(torch.ones(L, L, dtype=torch.bool), 1)
-        x = s.item(ids) + s.pos.weight[None]
+        x = F.dropout(s.item(ids) + s.pos.weight[None], drop, s.training)
         for b in s.blocks: x = b(x, mask)
         return s.ln(x)
 m = M(); opt = torch.optim.Adam(m.parameters(), 1e-3)

@@ -6,8 +6,14 @@
  */
 import { replaceMarkedSection } from '../util/marked-section.ts';
 
-/** The two step workloads of issue 14 (the PyTorch reference has one run per workload). */
-export type TrainWorkload = 'hstu' | 'full';
+/**
+ * The step workloads (the PyTorch reference has one run per workload): issue 14's two, and the full
+ * softmax with dropout (`QUALITY_DROPOUT`), the configuration the quality work trains with.
+ */
+export type TrainWorkload = 'hstu' | 'full' | 'full-dropout';
+
+/** Dropout rate of the `full-dropout` workload (SASRec's ML-1M rate; ours and the reference's). */
+export const QUALITY_DROPOUT = 0.2;
 
 /** One timed configuration of our training step. */
 export interface TrainBenchConfig {
@@ -21,10 +27,14 @@ export interface TrainBenchConfig {
 }
 
 /** The configuration names `--configs` accepts. */
-export type TrainBenchConfigId = 'hstu-1t' | 'hstu-2t' | 'full-1t' | 'full-2t';
+export type TrainBenchConfigId = 'hstu-1t' | 'hstu-2t' | 'full-1t' | 'full-2t' | 'full-dropout-1t' | 'full-dropout-2t';
 
 const HSTU = 'HSTU ML-1M config, 128 shared negatives, batch 128';
 const FULL = 'full softmax, batch 64';
+const FULL_DROPOUT = `full softmax, batch 64, dropout ${QUALITY_DROPOUT}`;
+
+/** Each workload's label. */
+export const WORKLOAD_LABELS: Readonly<Record<TrainWorkload, string>> = { hstu: HSTU, full: FULL, 'full-dropout': FULL_DROPOUT };
 
 /** Every configuration the command knows, by `--configs` name. */
 export const TRAIN_BENCH_CONFIGS: Readonly<Record<TrainBenchConfigId, TrainBenchConfig>> = {
@@ -32,10 +42,24 @@ export const TRAIN_BENCH_CONFIGS: Readonly<Record<TrainBenchConfigId, TrainBench
   'hstu-2t': { id: 'hstu-2t', workload: 'hstu', batchSize: 128, threads: 2, label: `${HSTU}, two threads` },
   'full-1t': { id: 'full-1t', workload: 'full', batchSize: 64, threads: 1, label: `${FULL}, one thread` },
   'full-2t': { id: 'full-2t', workload: 'full', batchSize: 64, threads: 2, label: `${FULL}, two threads` },
+  'full-dropout-1t': {
+    id: 'full-dropout-1t',
+    workload: 'full-dropout',
+    batchSize: 64,
+    threads: 1,
+    label: `${FULL_DROPOUT}, one thread`,
+  },
+  'full-dropout-2t': {
+    id: 'full-dropout-2t',
+    workload: 'full-dropout',
+    batchSize: 64,
+    threads: 2,
+    label: `${FULL_DROPOUT}, two threads`,
+  },
 };
 
-/** What runs without `--configs`: the three rows of issue 14. */
-export const DEFAULT_TRAIN_BENCH_CONFIGS: readonly TrainBenchConfigId[] = ['hstu-1t', 'hstu-2t', 'full-2t'];
+/** What runs without `--configs`: the three rows of issue 14 and the quality work's configuration. */
+export const DEFAULT_TRAIN_BENCH_CONFIGS: readonly TrainBenchConfigId[] = ['hstu-1t', 'hstu-2t', 'full-2t', 'full-dropout-2t'];
 
 /** Debian's python, which has `python3-torch` once installed (a pyenv shim may shadow `python3`). */
 export const DEFAULT_REFERENCE_PYTHON = '/usr/bin/python3';
@@ -441,7 +465,7 @@ export function replaceDocsSection(doc: string, section: string): string {
 /** The profile as text: per workload, the top kernels by total time. */
 export function formatProfile(profile: WorkloadProfile, top: number): string {
   const perStep = (ms: number): string => (ms / profile.steps).toFixed(1);
-  const head = `profile: ${profile.workload === 'hstu' ? HSTU : FULL}, one thread, ${profile.steps} step(s): wall ${perStep(profile.wallMs)} ms/step, kernels ${perStep(profile.kernelMs)} ms/step`;
+  const head = `profile: ${WORKLOAD_LABELS[profile.workload]}, one thread, ${profile.steps} step(s): wall ${perStep(profile.wallMs)} ms/step, kernels ${perStep(profile.kernelMs)} ms/step`;
   const lines = profile.kernels
     .slice(0, top)
     .map(

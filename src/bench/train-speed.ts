@@ -14,6 +14,7 @@ import { buildBatch, type TrainingSequence } from '../train/batches.ts';
 import { GradientWorker } from '../train/parallel.ts';
 import { DEFAULT_TRAIN_OPTIONS, DecoderTrainer, type TrainOptions } from '../train/trainer.ts';
 import {
+  QUALITY_DROPOUT,
   summariseTimes,
   totalKernels,
   type LoadAverage,
@@ -60,7 +61,12 @@ const currentLoad = (): LoadAverage => loadavg() as LoadAverage;
 
 /** The trainer options of a workload: 128 shared negatives, or the full softmax. */
 function trainOptions(workload: TrainWorkload, batchSize: number, workers: number): Omit<TrainOptions, 'log'> {
-  return { ...DEFAULT_TRAIN_OPTIONS, batchSize, workers, fullSoftmax: workload === 'full' };
+  return { ...DEFAULT_TRAIN_OPTIONS, batchSize, workers, fullSoftmax: workload !== 'hstu' };
+}
+
+/** The decoder config of a workload: HSTU's shape, with `QUALITY_DROPOUT` for `full-dropout`. */
+export function workloadConfig(data: TrainBenchData, workload: TrainWorkload): DecoderConfig {
+  return workload === 'full-dropout' ? { ...data.config, dropout: QUALITY_DROPOUT } : data.config;
 }
 
 /** Step i's users: consecutive slices of the training users, wrapping around. */
@@ -82,8 +88,9 @@ export async function timeTrainStep(
   log: (line: string) => void,
 ): Promise<StepTimes> {
   const options = trainOptions(bench.workload, bench.batchSize, bench.threads);
-  const trainer = new DecoderTrainer(data.config, { ...options, log });
-  const worker = bench.threads === 2 ? new GradientWorker(data.config, options) : null;
+  const config = workloadConfig(data, bench.workload);
+  const trainer = new DecoderTrainer(config, { ...options, log });
+  const worker = bench.threads === 2 ? new GradientWorker(config, options) : null;
   try {
     if (worker) await worker.ready;
     const step = async (i: number): Promise<number> => {
@@ -128,7 +135,7 @@ export async function profileTrainStep(
   steps: number,
   log: (line: string) => void,
 ): Promise<WorkloadProfile> {
-  const trainer = new DecoderTrainer(data.config, { ...trainOptions(workload, batchSize, 1), log });
+  const trainer = new DecoderTrainer(workloadConfig(data, workload), { ...trainOptions(workload, batchSize, 1), log });
   try {
     trainer.trainStep(buildBatch(usersOf(data, batchSize, 0), data.config));
     const batches = Array.from({ length: steps }, (_, i) => buildBatch(usersOf(data, batchSize, i + 1), data.config));

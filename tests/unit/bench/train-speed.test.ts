@@ -27,7 +27,7 @@ const DATE = '2026-12-01';
 describe('parseTrainBenchArgs', () => {
   it('defaults to the three rows of issue 14, 5 steps after 1 warm-up, a dated JSON file', () => {
     const a = parseTrainBenchArgs([], DATE);
-    expect(a.configs).toEqual(['hstu-1t', 'hstu-2t', 'full-2t']);
+    expect(a.configs).toEqual(['hstu-1t', 'hstu-2t', 'full-2t', 'full-dropout-2t']);
     expect([a.steps, a.warmup, a.reference, a.python]).toEqual([5, 1, true, '/usr/bin/python3']);
     expect(a.out).toBe('docs/benchmarks/train-speed-2026-12-01.json');
     expect([a.writeDocs, a.profile, a.profileOnly, a.help]).toEqual([false, false, false, false]);
@@ -72,7 +72,10 @@ describe('parseTrainBenchArgs', () => {
     [['--warmup', '-1'], /--warmup needs an integer >= 0, got "-1"/],
     [['--steps'], /--steps needs a value/],
     [['--steps', '--profile'], /--steps needs a value/],
-    [['--configs', 'hstu-3t'], /unknown configuration "hstu-3t" \(known: hstu-1t, hstu-2t, full-1t, full-2t\)/],
+    [
+      ['--configs', 'hstu-3t'],
+      /unknown configuration "hstu-3t" \(known: hstu-1t, hstu-2t, full-1t, full-2t, full-dropout-1t, full-dropout-2t\)/,
+    ],
     [['--configs', ','], /at least one configuration/],
     [['--speed'], /unknown option "--speed"/],
     [['5'], /unexpected argument "5"/],
