@@ -12,6 +12,7 @@ import type { DemoEngine, DemoEvent, DemoItem, DemoRecommendation, DemoRecommend
 import { becauseSentence } from './explain.ts';
 import { outcomeLabel, positiveOutcomes } from './outcome-labels.ts';
 import { formatSid, sidSwatchStyle } from './sid-visual.ts';
+import { predictionText } from './prediction.ts';
 
 const PAGE_SIZE = 30;
 const RECOMMENDATIONS = 20;
@@ -45,6 +46,7 @@ interface ViewState {
   budgetFirst: number;
   horizon: string;
   mode: 'embedding' | 'sid';
+  order: 'retrieval' | 'utility';
 }
 
 /** Which control had focus inside a list, to put it back after the list is rebuilt. */
@@ -69,6 +71,7 @@ export async function mountDemo(root: HTMLElement, engine: DemoEngine, shell: De
     budgetFirst: 70,
     horizon: engine.horizons[0] ?? 'all',
     mode: 'embedding',
+    order: 'retrieval',
   };
   let history: DemoEvent[] = await engine.history();
   let ratings = new Map(history.map((event) => [event.itemId, event.outcome]));
@@ -120,6 +123,18 @@ export async function mountDemo(root: HTMLElement, engine: DemoEngine, shell: De
       engine.sidAvailable ? 'Generated codes (SID beam search)' : 'Generated codes (this model has no SIDs)',
     ),
   );
+  const orderSelect = el(
+    'select',
+    { id: 'order' },
+    el('option', { value: 'retrieval' }, 'As retrieved'),
+    el(
+      'option',
+      { value: 'utility', disabled: !engine.rankingAvailable },
+      engine.rankingAvailable
+        ? 'Best predicted rating (ranking head: love +1, watch +0.3, not for me −1)'
+        : 'Best predicted rating (this model has no ranking head)',
+    ),
+  );
   const recsMeta = el('p', { class: 'stat', id: 'recs-meta' });
   const recsList = el('ol', { class: 'cards', id: 'recs-list', 'aria-labelledby': 'recs-heading' });
   const budgetControl =
@@ -136,7 +151,14 @@ export async function mountDemo(root: HTMLElement, engine: DemoEngine, shell: De
     'details',
     { class: 'steer', id: 'steer' },
     el('summary', {}, 'Adjust the list'),
-    el('div', { class: 'controls' }, budgetControl, el('label', {}, 'When', horizonSelect), el('label', {}, 'How', modeSelect)),
+    el(
+      'div',
+      { class: 'controls' },
+      budgetControl,
+      el('label', {}, 'When', horizonSelect),
+      el('label', {}, 'How', modeSelect),
+      el('label', {}, 'Order', orderSelect),
+    ),
   );
   const recsHeading = el('h2', { id: 'recs-heading', tabindex: -1 }, 'For you');
   const recsPanel = el(
@@ -375,7 +397,7 @@ export async function mountDemo(root: HTMLElement, engine: DemoEngine, shell: De
     } else if (positives.length === 1) {
       budget[positives[0]!] = 1;
     }
-    return { k: RECOMMENDATIONS, outcomeBudget: budget, horizon: state.horizon, mode: state.mode };
+    return { k: RECOMMENDATIONS, outcomeBudget: budget, horizon: state.horizon, mode: state.mode, order: state.order };
   }
 
   function showPicks(ids: string[]): void {
@@ -427,7 +449,8 @@ export async function mountDemo(root: HTMLElement, engine: DemoEngine, shell: De
     recsMeta.dataset.kind = state.mode;
     const rows = items.flatMap((rec) => {
       const item = itemsById.get(rec.itemId);
-      return item ? [card(item, [whyThis(rec, item)])] : [];
+      const predicted = rec.prediction ? el('div', { class: 'card-prediction' }, predictionText(rec.prediction)) : null;
+      return item ? [card(item, [predicted, whyThis(rec, item)])] : [];
     });
     keepingFocus(recsList, recsHeading, () => replaceChildren(recsList, ...rows));
     recsList.setAttribute('aria-busy', 'false');
@@ -531,6 +554,10 @@ export async function mountDemo(root: HTMLElement, engine: DemoEngine, shell: De
   horizonSelect.value = state.horizon;
   horizonSelect.addEventListener('change', () => {
     state.horizon = horizonSelect.value;
+    refresh();
+  });
+  orderSelect.addEventListener('change', () => {
+    state.order = orderSelect.value === 'utility' ? 'utility' : 'retrieval';
     refresh();
   });
   modeSelect.addEventListener('change', () => {

@@ -17,6 +17,7 @@ import {
 } from '../client/index.ts';
 import type { DemoEngine, DemoEvent, DemoItem, DemoStatus } from './engine-port.ts';
 import { displayTitle } from './titles.ts';
+import { demoUtility } from './prediction.ts';
 
 /** How many history items each recommendation's "why" lists. */
 const EXPLAIN = 2;
@@ -94,6 +95,7 @@ export async function connectDemo(options: ConnectOptions): Promise<DemoEngine> 
     horizons: status.horizons,
     codebookSize,
     sidAvailable: status.sidAvailable,
+    rankingAvailable: status.rankingAvailable,
     attribution: status.dataset.attribution ?? `Model trained on ${status.dataset.name}.`,
     status: async () => toDemoStatus(await recommender.status()),
     history: async () => latestPerItem(await stored()).map(toEvent),
@@ -122,6 +124,9 @@ export async function connectDemo(options: ConnectOptions): Promise<DemoEngine> 
         mode: request.mode,
         excludeSeen: true,
         explain: EXPLAIN,
+        ...(request.order === 'utility'
+          ? { rank: { candidates: 100, objective: { utility: demoUtility(status.outcomes) } } }
+          : {}),
       });
       // The latency shown is the whole call as the page sees it (worker round trip included).
       const millis = performance.now() - started;
@@ -133,6 +138,7 @@ export async function connectDemo(options: ConnectOptions): Promise<DemoEngine> 
           outcome: item.outcome,
           horizon: item.horizon,
           closestHistory: item.closestHistory ?? [],
+          ...(item.ranking ? { prediction: item.ranking.ifInteracted } : {}),
         })),
       };
     },

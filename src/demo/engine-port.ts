@@ -35,6 +35,8 @@ export interface DemoRecommendRequest {
   /** A horizon name from the model, or 'all' for the multi-token mix. */
   horizon: string;
   mode: 'embedding' | 'sid';
+  /** `utility`: re-rank 100 retrieved films by the ranking head's expected utility (models with one). */
+  order?: 'retrieval' | 'utility';
 }
 
 /** One recommended item, with what produced it. */
@@ -47,6 +49,8 @@ export interface DemoRecommendation {
   horizon?: string;
   /** History items closest to it in embedding space, most similar first. */
   closestHistory: { itemId: string; similarity: number }[];
+  /** With `order: 'utility'`: the ranking head's outcome shares if the user watches it (sum to 1). */
+  prediction?: Record<string, number>;
 }
 
 /** Engine facts shown in the header (in words, see status-text.ts) and its technical detail. */
@@ -80,6 +84,8 @@ export interface DemoEngine {
   readonly codebookSize: number;
   /** Whether the model ships SID tables (the SID-generation mode needs them). */
   readonly sidAvailable: boolean;
+  /** Whether the model has a ranking head (the "Best predicted" order needs it). */
+  readonly rankingAvailable: boolean;
   readonly attribution: string;
   status(): Promise<DemoStatus>;
   /** The history, one event per film (the latest rating wins), oldest first. */

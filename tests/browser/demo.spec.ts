@@ -4,8 +4,17 @@
  * ratings and delete everything, with the header kept and a way back. Screenshots of the main states
  * go to test-results/screenshots/ (docs/demo.md shows copies).
  */
+import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { collectConsoleErrors, historyRows, rateFromCatalog, recommendedIds, SHOTS, waitReady } from './demo-helpers.ts';
+
+/** Whether the model the demo ships (public/models/ml-latest-small) was exported with a ranking head. */
+function shippedHasRankingHead(): boolean {
+  const manifest = JSON.parse(readFileSync('public/models/ml-latest-small/manifest.json', 'utf8')) as {
+    model: { ranking?: unknown };
+  };
+  return manifest.model.ranking !== undefined;
+}
 
 test('a new user explores, rates, steers, reads why, and clears data', async ({ page }) => {
   await page.setViewportSize({ width: 1280, height: 900 });
@@ -65,6 +74,18 @@ test('a new user explores, rates, steers, reads why, and clears data', async ({ 
   await expect(page.locator('#recs-meta')).toContainText('generated codes');
   await expect(page.locator('#recs-list > li[data-item-id]')).toHaveCount(20);
   await expect(page.locator('.notice.error')).toHaveCount(0);
+  // Re-ranking by the ranking head's expected utility: offered only when the shipped model has a head.
+  const utility = page.locator('#order option[value="utility"]');
+  if (shippedHasRankingHead()) {
+    await page.selectOption('#order', 'utility');
+    await expect(page.locator('#recs-list .card-prediction').first()).toHaveText(/^Predicted: \d+% [a-z ]+, \d+% [a-z ]+/);
+    await expect(page.locator('#recs-list > li[data-item-id]')).toHaveCount(20);
+    await page.selectOption('#order', 'retrieval');
+  } else {
+    await expect(utility).toBeDisabled();
+    await expect(utility).toHaveText(/this model has no ranking head/);
+    await expect(page.locator('#recs-list .card-prediction')).toHaveCount(0);
+  }
 
   // Settings: the backend is a choice; the technical detail is there for who wants it.
   await page.locator('#settings summary').click();

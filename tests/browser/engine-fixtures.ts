@@ -11,10 +11,15 @@ export const SHIPPED_MODEL_URL = '/models/ml-latest-small/manifest.json';
 /** Path -> bytes of a served model. */
 export type ServedModel = { prefix: string; files: Map<string, Uint8Array> };
 
-/** A tiny real model (random weights) under `/test-models/<name>/`; `titleOf` as in `tinyModel`. */
-export async function servedTinyModel(name: string, seed: number, titleOf?: (index: number) => string): Promise<ServedModel> {
+/** A tiny real model (random weights) under `/test-models/<name>/`; `titleOf` and `options` as in `tinyModel`. */
+export async function servedTinyModel(
+  name: string,
+  seed: number,
+  titleOf?: (index: number) => string,
+  options?: { ranking?: boolean },
+): Promise<ServedModel> {
   const base = `http://127.0.0.1/test-models/${name}/`;
-  const { bodies } = await tinyModel(base, seed, undefined, titleOf);
+  const { bodies } = await tinyModel(base, seed, undefined, titleOf, options);
   const files = new Map<string, Uint8Array>();
   for (const [url, bytes] of bodies) files.set(new URL(url).pathname.split('/').pop()!, bytes);
   return { prefix: `/test-models/${name}/`, files };
