@@ -27,6 +27,9 @@ import { topListFile } from '../../eval/node-top-list.ts';
 import type { Dataset } from '../../data/types.ts';
 import { createEvalRecommender, DatasetMismatchError } from '../../eval/recommenders.ts';
 import { DATASET_OPTIONS, datasetOptions, loadForCli, printReadProgress } from './import.ts';
+import type { EvalCase } from '../../data/splits.ts';
+import type { UserSequence } from '../../data/types.ts';
+import { formatRankEval, type RankEvalResult } from '../../eval/rank-eval.ts';
 
 export const summary = 'Evaluate a model or baseline (full ranking, masked + unmasked), write JSON / top-100 TSV';
 
@@ -54,6 +57,11 @@ export const options: OptionTable = {
     help: "write each case's masked top-100 as user<TAB>rank<TAB>item<TAB>score (raw ids;\nties ordered as the metrics count them, see docs/benchmarks.md)",
   },
   out: { type: 'string', value: '<file.json>', help: 'write the result JSON (e.g. docs/benchmarks/ml-1m-popular-loo.json)' },
+  rank: {
+    type: 'string',
+    value: '<N>',
+    help: 'models with a ranking head: re-rank the retrieval top N by p(interaction) (HR@10/NDCG@10/HR@3\nbefore and after), outcome AUC and log-loss vs baselines (loo split only)',
+  },
 };
 
 export const usage = formatUsage('Usage: pocketrec eval --dataset <name|path> --model <popular|cooc|...> [options]', options);
@@ -163,6 +171,11 @@ export async function run(args: ParsedArgs): Promise<number> {
   const maxUsers = optionalNumber(args, 'max-users', { integer: true, min: 1 });
   const batchSize = optionalNumber(args, 'batch', { integer: true, min: 1 });
   if (args.options.has('params') && args.flags.has('tune')) throw new UsageError('give --params or --tune, not both');
+  const rankCandidates = optionalNumber(args, 'rank', { integer: true, min: 10 });
+  if (rankCandidates !== undefined && !(modelSpec.endsWith('manifest.json') || modelSpec.startsWith('decoder:')))
+    throw new UsageError('--rank needs --model <dir>/manifest.json (a decoder exported with --ranking-head)');
+  if (rankCandidates !== undefined && (args.options.get('split') ?? 'loo') !== 'loo')
+    throw new UsageError('--rank evaluates the leave-one-out split only');
 
   const dataset = await loadForCli(datasetName, datasetOptions(args, printReadProgress));
   const split = makeSplit(args, dataset.sequences);
@@ -242,6 +255,12 @@ export async function run(args: ParsedArgs): Promise<number> {
       `fit ${fitSeconds.toFixed(1)} s · eval ${result.wallSeconds.toFixed(1)} s (${Math.round(result.usersPerSecond)} users/s) · total ${wallSeconds.toFixed(1)} s\n`,
   );
 
+  let ranking: RankEvalResult | undefined;
+  if (rankCandidates !== undefined) {
+    ranking = await rankEvaluation(modelSpec, rankCandidates, dataset, split.train, cases);
+    process.stdout.write(`${formatRankEval(ranking)}\n`);
+  }
+
   const out = args.options.get('out');
   if (out) {
     const json = {
@@ -260,6 +279,7 @@ export async function run(args: ParsedArgs): Promise<number> {
       perOutcome: result.perOutcome,
       coherence: result.coherence ?? { skipped: 'skipped' in coherence ? coherence.skipped : 'not computed', users: 0 },
       tuning: tuning ?? null,
+      ...(ranking ? { ranking } : {}),
       fitSeconds,
       evalSeconds: result.wallSeconds,
       wallSeconds,
@@ -279,4 +299,33 @@ export async function run(args: ParsedArgs): Promise<number> {
     process.stderr.write(`wrote ${path}\n`);
   }
   return 0;
+}
+
+/** `--rank N`: loads the model again with its ranking head and runs src/eval/rank-eval.ts on the same cases. */
+async function rankEvaluation(
+  modelSpec: string,
+  candidates: number,
+  dataset: Dataset,
+  train: UserSequence[],
+  cases: EvalCase[],
+): Promise<RankEvalResult> {
+  const [{ loadDecoderFromDisk }, { evaluateRanking }] = await Promise.all([
+    import('../../train/load-model.ts'),
+    import('../../eval/rank-eval.ts'),
+  ]);
+  const path = modelSpec.startsWith('decoder:') ? modelSpec.slice('decoder:'.length) : modelSpec;
+  const loaded = await loadDecoderFromDisk(path);
+  try {
+    if (!loaded.ranking)
+      throw new CliError(`--rank: model ${path} has no ranking head; train it with \`pocketrec train --ranking-head\``);
+    return await evaluateRanking(loaded.decoder, loaded.ranking, loaded.itemEmbeddings, cases, {
+      candidates,
+      outcomeNames: dataset.outcomes,
+      train,
+      outcomePrior: loaded.section.outcomePrior,
+      onProgress: (done, total) => process.stderr.write(`  ranking: ${done}/${total} users   ${done === total ? '\n' : '\r'}`),
+    });
+  } finally {
+    loaded.dispose();
+  }
 }

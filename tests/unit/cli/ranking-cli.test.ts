@@ -10,6 +10,7 @@ import { parseArgs, UsageError } from '../../../src/cli/args.ts';
 import { options as trainOptions, trainSettings } from '../../../src/cli/commands/train.ts';
 import { main } from '../../../src/cli/main.ts';
 import { DEFAULT_RANKING_OPTIONS } from '../../../src/train/ranking-targets.ts';
+import { auc } from '../../../src/eval/rank-eval.ts';
 import { captureCliOutput } from '../cli-output.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'pocketrec-ranking-cli-'));
@@ -61,5 +62,27 @@ describe('pocketrec train --ranking-head', () => {
     const classes = manifest.outcomes.length + 1;
     expect(manifest.tensors.find((t) => t.name === 'rank.mlp.out.kernel')?.shape).toEqual([8, classes]);
     expect(output.stderr).toMatch(/"ranking":\{"weight":1/);
+
+    // eval --rank: retrieval vs re-ranked order of the top N, outcome AUC and log-loss vs baselines.
+    output.stdout = '';
+    const json = join(tmp, 'rank.json');
+    expect(await main(['eval', '--dataset', data, '--model', join(out, 'manifest.json'), '--rank', '10', '--out', json])).toBe(0);
+    expect(output.stdout).toMatch(/re-ranking the retrieval top 10 with the ranking head/);
+    expect(output.stdout).toMatch(/outcome AUC, p\(love\) vs p\(dislike\) on 30 targets/);
+    const result = JSON.parse(readFileSync(json, 'utf8')) as {
+      ranking: { cases: number; inCandidates: number; reranked: object };
+    };
+    expect(result.ranking.cases).toBe(30);
+    expect(result.ranking.inCandidates).toBeGreaterThanOrEqual(0);
+    expect(Object.keys(result.ranking.reranked)).toEqual(['HR@10', 'NDCG@10', 'HR@3']);
+    // --rank needs a model with a ranking head, and a decoder model at all.
+    expect(await main(['eval', '--dataset', data, '--model', 'popular', '--rank', '10'])).toBe(2);
+  });
+
+  it('AUC counts ties as half and is 1 for a perfect separation', () => {
+    expect(auc([0.9, 0.8], [0.1, 0.2])).toBe(1);
+    expect(auc([0.1], [0.9])).toBe(0);
+    expect(auc([0.5, 0.7], [0.5, 0.1])).toBeCloseTo(0.875, 10);
+    expect(Number.isNaN(auc([], [0.3]))).toBe(true);
   });
 });
