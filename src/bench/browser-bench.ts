@@ -7,7 +7,10 @@
  * - the **bare lower bound**: one `queries @ itemsᵀ` + top-k over the same item table
  *   (`scoreTopK`, the best implementation on that backend), the least a recommend call can cost;
  * - the decoder alone (`DecoderRuntime`): a full prefill of a 200-event history against a one-event
- *   KV-cache append after 199 events, both read back to the host.
+ *   KV-cache append after 199 events, both read back to the host;
+ * - re-ranking at history 200 (models with a ranking head): 100 candidates scored from the cached KV,
+ *   against one retrieval call (queries + score + top-100 from the same cache) and against
+ *   re-encoding the history for the candidate batch (prefill + score), each read back.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Engine } from '../engine/engine.ts';
@@ -71,6 +74,16 @@ export interface BenchRunResult {
   incrementalSpeedup: number;
   /** Tokens the KV append computed (must be 1). */
   incrementalTokens: number;
+  /** Re-ranking at history 200, 100 candidates (absent for a model without a ranking head). */
+  rerank?: {
+    candidates: number;
+    /** Ranking head over the cached KV. */
+    rerankMs: LatencyStats;
+    /** One retrieval call from the same cache: queries + score + top-100. */
+    retrievalMs: LatencyStats;
+    /** Re-encoding the history for the batch: prefill 200 events + ranking head. */
+    reencodeMs: LatencyStats;
+  };
   /** Largest tf.memory().numBytes seen during the run (tensor bytes on the backend). */
   peakTensorBytes: number;
   tensorsAfter: number;
@@ -229,6 +242,11 @@ export async function runBench(config: BenchRunConfig, log: (line: string) => vo
     session.dispose();
   }
   const incrementalMs = latencyStats(incrementalSamples.slice(1)); // first append compiles its shapes
+  const rerank = runtime.hasRankingHead ? await measureRerank(runtime, history200, config) : undefined;
+  if (rerank)
+    log(
+      `${config.backend}: re-rank ${rerank.candidates} p50 ${rerank.rerankMs.p50.toFixed(1)} ms; retrieval ${rerank.retrievalMs.p50.toFixed(1)} ms; re-encode + rank ${rerank.reencodeMs.p50.toFixed(1)} ms`,
+    );
   runtime.dispose();
 
   const ratioToLowerBound: Record<string, number> = {};
@@ -253,7 +271,56 @@ export async function runBench(config: BenchRunConfig, log: (line: string) => vo
     incrementalMs,
     incrementalSpeedup: fullRecomputeMs.p50 / incrementalMs.p50,
     incrementalTokens,
+    ...(rerank ? { rerank } : {}),
     peakTensorBytes: peakBytes,
     tensorsAfter: tf.memory().numTensors,
   };
+}
+
+/** Candidates re-ranked per call in the benchmark (UniPinRec's setting: the retrieved top 100). */
+const RERANK_CANDIDATES = 100;
+
+/** Re-ranking costs at history 200 on `runtime` (see `BenchRunResult.rerank`). */
+async function measureRerank(
+  runtime: DecoderRuntime,
+  history: HistoryEvent[],
+  config: BenchRunConfig,
+): Promise<NonNullable<BenchRunResult['rerank']>> {
+  const candidates = Array.from(
+    { length: Math.min(RERANK_CANDIDATES, runtime.itemCount) },
+    (_, i) => (i * 7919) % runtime.itemCount,
+  );
+  const top = runtime.outcomes.length - 1;
+  const session = runtime.prefill(history);
+  const rank = async (s: ReturnType<DecoderRuntime['prefill']>): Promise<void> => {
+    const p = runtime.rankCandidates(s, candidates);
+    await p.data();
+    p.dispose();
+    notePeak();
+  };
+  const retrieve = async (): Promise<void> => {
+    const q = runtime.queries(session, [{ outcome: top, horizon: 0 }]);
+    const found = scoreTopK(q, runtime.itemEmbeddings, candidates.length);
+    await Promise.all([found.values.data(), found.indices.data()]);
+    tf.dispose([q, found.values, found.indices]);
+    notePeak();
+  };
+  const reencode = async (): Promise<void> => {
+    const fresh = runtime.prefill(history);
+    await rank(fresh);
+    fresh.dispose();
+  };
+  try {
+    for (let i = 0; i < 2; i++) {
+      await rank(session);
+      await retrieve();
+      await reencode();
+    }
+    const rerankMs = latencyStats(await timeCalls(() => rank(session), config.repeats, config.timeBudgetMs));
+    const retrievalMs = latencyStats(await timeCalls(retrieve, config.repeats, config.timeBudgetMs));
+    const reencodeMs = latencyStats(await timeCalls(reencode, config.repeats, config.timeBudgetMs));
+    return { candidates: candidates.length, rerankMs, retrievalMs, reencodeMs };
+  } finally {
+    session.dispose();
+  }
 }

@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { buildArtifacts } from '../model/artifacts.ts';
 import { Decoder, defaultDecoderConfig, initDecoderParams, MULTI_TOKEN_HORIZONS } from '../model/decoder.ts';
+import { initRankingParams } from '../model/ranking-head.ts';
 
 /** Shape of the synthetic model. */
 export interface SyntheticModelSpec {
@@ -35,6 +36,9 @@ export async function buildSyntheticModel(spec: SyntheticModelSpec): Promise<Map
     horizons: MULTI_TOKEN_HORIZONS,
   });
   const variables = initDecoderParams(config, spec.seed ?? 1);
+  // With a ranking head (default width), so the benchmark can time re-ranking too.
+  const ranking = { hiddenDim: 64 };
+  for (const [name, variable] of initRankingParams(config, ranking, spec.seed ?? 1)) variables.set(name, variable);
   const params = new Map<string, tf.Tensor>(variables);
   const decoder = new Decoder(config, params);
   const itemEmbeddings = decoder.retrievalTable(); // [N, d] unit rows
@@ -42,6 +46,7 @@ export async function buildSyntheticModel(spec: SyntheticModelSpec): Promise<Map
     return await buildArtifacts({
       config,
       params,
+      ranking,
       itemEmbeddings,
       outcomes: SYNTHETIC_OUTCOMES,
       outcomePrior: [0.2, 0.4, 0.4],
