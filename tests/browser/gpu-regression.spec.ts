@@ -21,6 +21,7 @@ const TOLERANCE: Record<string, number> = {
   'decoder forward': 1e-3,
   heads: 1e-3,
   scoring: 1e-4,
+  'ranking head': 1e-3,
 };
 const EXACT_LISTS = ['top-k', 'beam search', 'full recommend'];
 const SLOWER_MARGIN = 1.5;
@@ -76,6 +77,7 @@ for (const model of MODELS) {
     }
     expect(run.stages.map((s) => s.stage)).toEqual([
       ...Object.keys(TOLERANCE).slice(0, 4),
+      ...(run.rankingHead ? ['ranking head'] : []),
       'scoring',
       'top-k',
       'beam search',

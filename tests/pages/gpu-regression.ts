@@ -6,7 +6,7 @@
  * writes the JSON report.
  *
  * Stages: embedding lookup, PrefixMem, decoder forward (all positions), heads (every outcome x
- * horizon query), scoring (queries @ itemsᵀ), top-k (src/gpu/score-topk.ts: the fused WGSL kernel on
+ * horizon query), ranking head (100 candidates scored from the KV cache; models with a head), scoring (queries @ itemsᵀ), top-k (src/gpu/score-topk.ts: the fused WGSL kernel on
  * WebGPU), SID beam search over the trie, full recommend through the engine.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -49,6 +49,8 @@ export interface RegressionRun {
   model: string;
   itemCount: number;
   adapter?: AdapterReport;
+  /** The model has a ranking head (its stage runs). */
+  rankingHead: boolean;
   stages: StageReport[];
 }
 
@@ -162,6 +164,10 @@ async function runStages(
     out.set('decoder forward', await valuesOf(() => runtime.hiddenStates(inputs.history)));
     const session = runtime.prefill(inputs.history);
     out.set('heads', await valuesOf(() => runtime.queries(session, inputs.requests)));
+    if (runtime.hasRankingHead) {
+      const candidates = Array.from(inputs.lookupItems.subarray(0, 100));
+      out.set('ranking head', await valuesOf(() => runtime.rankCandidates(session, candidates)));
+    }
     session.dispose();
     runtime.dispose();
 
@@ -295,6 +301,7 @@ async function run(model: string): Promise<RegressionRun> {
     model: model.startsWith('synthetic:') ? `synthetic, ${manifest.itemCount} items` : manifest.dataset.name,
     itemCount: manifest.itemCount,
     adapter,
+    rankingHead: (manifest.model as { ranking?: unknown }).ranking !== undefined,
     stages,
   };
 }
