@@ -8,6 +8,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { DecoderConfig } from '../model/decoder.ts';
 import { setupTrainingBackend } from './backend.ts';
 import type { TrainingBatch } from './batches.ts';
+import { PrefixMem } from '../model/prefixmem.ts';
+import { PrefixMemItemEncoder } from '../model/prefixmem-items.ts';
+import type { WorkerItemEncoderSpec } from './options.ts';
 import { DecoderTrainer, type SampledNegatives, type TrainOptions } from './trainer.ts';
 
 interface Request {
@@ -19,8 +22,16 @@ interface Request {
 
 const port = parentPort!;
 await setupTrainingBackend();
-const { config, options } = workerData as { config: DecoderConfig; options: Omit<TrainOptions, 'log'> };
-const trainer = new DecoderTrainer(config, { ...options, log: () => {} });
+const { config, options, itemEncoder } = workerData as {
+  config: DecoderConfig;
+  options: Omit<TrainOptions, 'log'>;
+  itemEncoder?: WorkerItemEncoderSpec;
+};
+// PrefixMem's initial values do not matter: every request brings the current ones.
+const encoder = itemEncoder
+  ? new PrefixMemItemEncoder(new PrefixMem(itemEncoder.prefixMem, options.seed), itemEncoder.table)
+  : undefined;
+const trainer = new DecoderTrainer(config, { ...options, log: () => {} }, encoder);
 port.on('message', (request: Request) => {
   try {
     for (const [name, v] of trainer.trainableVariables()) {

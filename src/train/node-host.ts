@@ -16,5 +16,5 @@ export const nodeTrainerHost: TrainerHost = {
   readText: (path) => readFileSync(path, 'utf8'),
   readBytes: (path) => readFileSync(path),
   writeAtomic: (path, data) => writeFileAtomic(path, data),
-  createGradientWorker: (config, options) => new GradientWorker(config, options),
+  createGradientWorker: (config, options, itemEncoder) => new GradientWorker(config, options, itemEncoder),
 };

@@ -7,6 +7,8 @@ import type { TrainingBatch } from './batches.ts';
 import type { LrScheduleKind, TrainWindows } from './schedule.ts';
 import type { RankingTrainOptions } from './ranking-targets.ts';
 import type { DecoderConfig } from '../model/decoder.ts';
+import type { PrefixMemConfig } from '../model/prefixmem.ts';
+import type { SidTable } from '../sid/sid-table.ts';
 
 /** How to train (model shape is `DecoderConfig`). */
 export interface TrainOptions {
@@ -127,5 +129,18 @@ export interface TrainerHost {
   readBytes(path: string): Uint8Array;
   /** Writes via a temporary and a rename: a reader never sees half a file. */
   writeAtomic(path: string, data: string | Uint8Array): void;
-  createGradientWorker(config: DecoderConfig, options: Omit<TrainOptions, 'log'>): ClosableGradientWorker;
+  createGradientWorker(
+    config: DecoderConfig,
+    options: Omit<TrainOptions, 'log'>,
+    itemEncoder?: WorkerItemEncoderSpec,
+  ): ClosableGradientWorker;
+}
+
+/**
+ * What a gradient worker needs to rebuild the trainer's PrefixMem item encoder (`--item-rep sid` or
+ * `id+sid`): PrefixMem's shape and the SID table (plain data; the values come with each request).
+ */
+export interface WorkerItemEncoderSpec {
+  prefixMem: PrefixMemConfig;
+  table: SidTable;
 }

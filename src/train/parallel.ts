@@ -7,7 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import type { DecoderConfig } from '../model/decoder.ts';
 import type { TrainingBatch } from './batches.ts';
-import type { GradientWorkerLike, SampledNegatives, TrainOptions } from './options.ts';
+import type { GradientWorkerLike, SampledNegatives, TrainOptions, WorkerItemEncoderSpec } from './options.ts';
 
 interface Reply {
   id?: number;
@@ -27,9 +27,10 @@ export class GradientWorker implements GradientWorkerLike {
   private nextId = 0;
   readonly ready: Promise<void>;
 
-  constructor(config: DecoderConfig, options: Omit<TrainOptions, 'log'>) {
+  /** `itemEncoder`: the PrefixMem item encoder to rebuild in the worker (`--item-rep sid|id+sid`). */
+  constructor(config: DecoderConfig, options: Omit<TrainOptions, 'log'>, itemEncoder?: WorkerItemEncoderSpec) {
     this.worker = new Worker(new URL('./grad-worker.mjs', import.meta.url), {
-      workerData: { config, options: { ...options, log: undefined, shouldStop: undefined } },
+      workerData: { config, options: { ...options, log: undefined, shouldStop: undefined }, itemEncoder },
     });
     let markReady: () => void = () => {};
     let failReady: (e: Error) => void = () => {};

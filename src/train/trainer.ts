@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import './tf-training.ts'; // gradients of the stock ops
 import { Decoder, initDecoderParams, type DecoderConfig, type ItemEncoder, type LayerCache } from '../model/decoder.ts';
 import { packTensors, readTensorValues } from '../model/weights-io.ts';
+import { PrefixMemItemEncoder } from '../model/prefixmem-items.ts';
 import type { TensorEntry } from '../model/manifest.ts';
 import { buildBatch, type TrainingBatch, type TrainingSequence } from './batches.ts';
 import { fullSoftmaxWindowLoss, sampledSoftmaxWindowLoss } from './losses.ts';
@@ -380,16 +381,26 @@ export class DecoderTrainer {
       );
     }
     const sinceBest = this.best ? Math.max(0, this.epochsDone - this.best.epoch) : 0;
-    if (o.workers > 1 && this.itemEncoder) throw new Error('--workers 2 does not support PrefixMem item representations yet');
+    // A PrefixMem item encoder is rebuilt in the worker from its config and SID table.
+    const encoderSpec =
+      this.itemEncoder instanceof PrefixMemItemEncoder
+        ? { prefixMem: this.itemEncoder.prefixMem.config, table: this.itemEncoder.table }
+        : undefined;
+    if (o.workers > 1 && this.itemEncoder && !encoderSpec)
+      throw new Error('--workers 2 supports the PrefixMem item encoder only');
     if (o.workers > 1 && this.ranking) throw new Error('--workers 2 does not support the ranking head yet');
     const worker =
       o.workers > 1
-        ? this.host('--workers 2').createGradientWorker(this.config, {
-            ...o,
-            log: undefined,
-            onStep: undefined,
-            host: undefined,
-          } as Omit<TrainOptions, 'log'>)
+        ? this.host('--workers 2').createGradientWorker(
+            this.config,
+            {
+              ...o,
+              log: undefined,
+              onStep: undefined,
+              host: undefined,
+            } as Omit<TrainOptions, 'log'>,
+            encoderSpec,
+          )
         : null;
     try {
       return await this.fitLoop(sequences, validate, worker, start, sinceBest);

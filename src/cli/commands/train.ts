@@ -221,7 +221,6 @@ export function trainSettings(args: ParsedArgs): TrainCommandSettings {
   if (ranking) train.ranking = ranking;
   if (ranking && train.workers > 1) throw new UsageError('--ranking-head does not support --workers 2 yet');
   const itemRep = choiceOption(args, 'item-rep', ['id', 'sid', 'id+sid'] as const) ?? 'id';
-  if (train.workers > 1 && itemRep !== 'id') throw new UsageError('--workers 2 supports --item-rep id only');
   return {
     model,
     timeFeatures: onOffOption(args, 'time-features'),
