@@ -84,7 +84,7 @@ const presetSelect = el(
   { id: 'preset' },
   el('option', { value: 'fast' }, 'Fast (a first model quickly)'),
   el('option', { value: 'balanced' }, 'Balanced'),
-  el('option', { value: 'best' }, 'Best (the CLI defaults, semantic IDs)'),
+  el('option', { value: 'best' }, 'Best (longest history, semantic IDs, up to 300 epochs)'),
 );
 const backendSelect = el(
   'select',
