@@ -33,6 +33,7 @@ import { serializeSidArtifacts } from '../../sid/sid-table.ts';
 import { setupTrainingBackend } from '../../train/backend.ts';
 import { LR_SCHEDULES, TRAIN_WINDOWS } from '../../train/schedule.ts';
 import { nodeTrainerHost } from '../../train/node-host.ts';
+import { warmStart, WarmStartError } from '../../train/warm-start.ts';
 import {
   CheckpointError,
   DEFAULT_TRAIN_OPTIONS,
@@ -115,6 +116,11 @@ export const options: OptionTable = {
   workers: { type: 'string', value: '1|2', help: '2 = split each batch with a gradient worker thread (uses the second core)' },
   checkpoint: { type: 'string', value: '<dir>', help: 'write resumable checkpoints here (each epoch, atomic)' },
   resume: { type: 'boolean', help: 'continue from --checkpoint' },
+  'init-from': {
+    type: 'string',
+    value: '<model>',
+    help: "start from an exported model's weights (same model options; optimiser and schedule start fresh)",
+  },
   test: { type: 'boolean', help: 'evaluate the best model on the test split; metrics go into the manifest' },
   catalog: { type: 'boolean', help: 'also export catalog.json (titles, genres, years) for the demo' },
   attribution: { type: 'string', value: '<text>', help: 'dataset attribution written into the manifest' },
@@ -220,6 +226,8 @@ export function trainSettings(args: ParsedArgs): TrainCommandSettings {
   const ranking = rankingSettings(args);
   if (ranking) train.ranking = ranking;
   if (ranking && train.workers > 1) throw new UsageError('--ranking-head does not support --workers 2 yet');
+  if (train.resume && args.options.has('init-from'))
+    throw new UsageError('--init-from starts a new run: it cannot be combined with --resume');
   const itemRep = choiceOption(args, 'item-rep', ['id', 'sid', 'id+sid'] as const) ?? 'id';
   return {
     model,
@@ -304,6 +312,16 @@ export async function run(args: ParsedArgs): Promise<number> {
     );
   }
   const trainer = new DecoderTrainer(config, options, encoder);
+  const initFrom = args.options.get('init-from');
+  if (initFrom) {
+    try {
+      log(`initialised from ${initFrom} (model ${await warmStart(initFrom, config, trainer.trainableVariables(), sidBytes)})`);
+    } catch (error) {
+      trainer.dispose();
+      if (error instanceof WarmStartError) throw new CliError(error.message, 1);
+      throw error;
+    }
+  }
   // First Ctrl-C: finish this step, validate, export the best model so far. Second: abort.
   const onInterrupt = (): void => {
     if (stopRequested) process.exit(130);
