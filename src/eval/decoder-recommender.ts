@@ -47,12 +47,10 @@ export class DecoderRecommender implements EvalRecommender {
     if (rows.length === 0) return;
     const present = rows.map((i) => histories[i]!);
     const { tokens } = packHistories(present, c.maxLen, c.timeFeatures);
-    const L = tokens.length;
-    const lastSlots = Int32Array.from(present, (_, b) => b * L + L - 1); // each row's newest event
     const scores = tf.tidy(() => {
       const table = this.table ?? this.decoder.retrievalTable(); // [I, d]
       const tableT = tf.transpose(table); // [d, I]
-      const hidden = tf.gather(this.decoder.forward(tokens), tf.tensor1d(lastSlots, 'int32')) as tf.Tensor2D; // [n, d]
+      const hidden = this.decoder.forwardLast(tokens); // [n, d]: each row's newest event
       const n = present.length;
       const fixed = present.every((h) => h.outcome !== undefined);
       if (!c.outcomeConditioning || fixed) {

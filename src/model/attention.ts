@@ -58,7 +58,8 @@ export function unpackRows(x: tf.Tensor2D, packed: PackedRows, total: number): t
 
 /**
  * Name of the optional fused causal-attention kernel. Inputs q [R, d] (already scaled by
- * 1/sqrt(d/heads)), k, v [S*B + R, d] as below; attrs `lengths` (tokens per sequence), `cached` (S);
+ * 1/sqrt(d/heads)), k, v [sum(S_b) + R, d] as below; attrs `lengths` (tokens per sequence), `cached`
+ * (S_b per sequence, or one S for all);
  * `heads`. Outputs: the attended values [R, d] and the attention weights (saved for the gradient).
  * `CAUSAL_ATTENTION_GRAD_KERNEL` takes q, k, v, the weights and dy and returns dq, dk, dv.
  */
@@ -70,8 +71,8 @@ export const CAUSAL_ATTENTION_GRAD_KERNEL = 'PocketrecCausalAttentionGrad';
 export interface CausalAttentionAttrs {
   /** Tokens per sequence (new tokens; sum = R). */
   lengths: number[];
-  /** Cached tokens before each sequence's new ones (only with one sequence). */
-  cached: number;
+  /** Cached tokens before each sequence's new ones (S_b), or one count for all. */
+  cached: number | number[];
   heads: number;
   [key: string]: number | number[];
 }
@@ -107,21 +108,20 @@ function fusedAttention(attrs: CausalAttentionAttrs): (q: tf.Tensor2D, k: tf.Ten
 
 /**
  * Causal multi-head attention of packed sequences. q [R, d]: the new tokens of B sequences, `lengths`
- * of them each, in order; k, v [B*S + R, d] hold each sequence's S cached tokens (S > 0 only for one
- * sequence) then its new ones. New token i of a sequence sees its cached tokens and new tokens <= i.
- * Returns [R, d], heads concatenated.
+ * of them each, in order; k, v [sum(S_b) + R, d] hold each sequence's S_b cached tokens (`cached`: one
+ * count per sequence, or one for all) then its new ones. New token i of a sequence sees its cached
+ * tokens and new tokens <= i. Returns [R, d], heads concatenated.
  */
 export function causalAttention(
   q: tf.Tensor2D,
   k: tf.Tensor2D,
   v: tf.Tensor2D,
   lengths: Int32Array,
-  cached: number,
+  cached: number | Int32Array,
   heads: number,
 ): tf.Tensor2D {
   const d = q.shape[1];
   const dh = d / heads;
-  if (cached > 0 && lengths.length !== 1) throw new Error('attention: a KV cache holds one sequence');
   const qs = tf.mul(q, 1 / Math.sqrt(dh)) as tf.Tensor2D; // [R, d], scaled once
   const backend = tf.getBackend();
   if (
@@ -129,24 +129,34 @@ export function causalAttention(
     tf.getKernel(CAUSAL_ATTENTION_KERNEL, backend) &&
     tf.getKernel(CAUSAL_ATTENTION_GRAD_KERNEL, backend)
   )
-    return fusedAttention({ lengths: Array.from(lengths), cached, heads })(qs, k, v);
+    return fusedAttention({
+      lengths: Array.from(lengths),
+      cached: typeof cached === 'number' ? cached : Array.from(cached),
+      heads,
+    })(qs, k, v);
   // Core ops, one sequence (and head) at a time on 2-D tensors.
-  const used = Array.from(lengths).filter((n) => n > 0);
+  const cachedOf = (b: number): number => (typeof cached === 'number' ? cached : cached[b]!);
+  // Key rows of every sequence (cached + new), and the sequences with new tokens.
+  const keyLengths = Array.from(lengths, (T, b) => cachedOf(b) + T);
+  const kAll = keyLengths.length === 1 ? [k] : (tf.split(k, keyLengths, 0) as tf.Tensor2D[]);
+  const vAll = keyLengths.length === 1 ? [v] : (tf.split(v, keyLengths, 0) as tf.Tensor2D[]);
+  const usedIdx = Array.from(lengths.keys()).filter((b) => lengths[b]! > 0);
+  const used = usedIdx.map((b) => lengths[b]!);
   const qb = used.length === 1 ? [qs] : (tf.split(qs, used, 0) as tf.Tensor2D[]);
-  const keyLengths = used.map((n) => n + cached);
-  const kb = used.length === 1 ? [k] : (tf.split(k, keyLengths, 0) as tf.Tensor2D[]);
-  const vb = used.length === 1 ? [v] : (tf.split(v, keyLengths, 0) as tf.Tensor2D[]);
-  const masks = new Map<number, tf.Tensor2D>();
-  const maskOf = (T: number): tf.Tensor2D => {
-    let m = masks.get(T);
-    if (!m) masks.set(T, (m = causalMask(T, cached)));
+  const kb = usedIdx.map((b) => kAll[b]!);
+  const vb = usedIdx.map((b) => vAll[b]!);
+  const masks = new Map<string, tf.Tensor2D>();
+  const maskOf = (T: number, S: number): tf.Tensor2D => {
+    let m = masks.get(`${T},${S}`);
+    if (!m) masks.set(`${T},${S}`, (m = causalMask(T, S)));
     return m;
   };
   const outs = used.map((T, b) => {
+    const S = cachedOf(usedIdx[b]!);
     const perHead = (x: tf.Tensor2D) => (heads === 1 ? [x] : (tf.split(x, heads, 1) as tf.Tensor2D[]));
     const [qh, kh, vh] = [perHead(qb[b]!), perHead(kb[b]!), perHead(vb[b]!)];
     const o = qh.map((qq, h) => {
-      const scores = tf.add(mm(qq, tf.transpose(kh[h]!) as tf.Tensor2D), maskOf(T)) as tf.Tensor2D; // [T, S+T]
+      const scores = tf.add(mm(qq, tf.transpose(kh[h]!) as tf.Tensor2D), maskOf(T, S)) as tf.Tensor2D; // [T, S+T]
       return mm(tf.softmax(scores) as tf.Tensor2D, vh[h]!); // [T, dh]
     });
     return heads === 1 ? o[0]! : (tf.concat(o, 1) as tf.Tensor2D); // [T, d]

@@ -243,6 +243,30 @@ export interface LayerCache {
   values: tf.Tensor2D;
 }
 
+/** Each sequence's last token, for the final block of `Decoder.forwardLast`. */
+interface LastTokens {
+  /** int32 [B']: packed row of each non-empty sequence's last token. */
+  rows: Int32Array;
+  /** Query tokens per sequence: 1, or 0 for an empty one. */
+  lengths: Int32Array;
+  /** Keys each last token sees before itself, per sequence, after S cached ones. */
+  cachedBefore(S: number): Int32Array;
+}
+
+function lastTokens(lengths: Int32Array): LastTokens {
+  const rows: number[] = [];
+  let end = 0;
+  for (const T of lengths) {
+    end += T;
+    if (T > 0) rows.push(end - 1);
+  }
+  return {
+    rows: Int32Array.from(rows),
+    lengths: Int32Array.from(lengths, (T) => (T > 0 ? 1 : 0)),
+    cachedBefore: (S) => Int32Array.from(lengths, (T) => S + Math.max(T - 1, 0)),
+  };
+}
+
 /**
  * The decoder's computation over a parameter map. Holds no tensors of its own: the trainer passes
  * trainable variables, the runtime passes tensors rebuilt from artifacts.
@@ -320,7 +344,8 @@ export class Decoder {
    * Block i (pre-norm attention + feed-forward) over the packed new tokens of B sequences (x [R, d],
    * `lengths` tokens each: src/model/attention.ts); cache: the block's keys / values of S earlier
    * tokens (B = 1 only) or null (S = 0). Returns the new x [R, d] and the keys / values of all S+R
-   * tokens.
+   * tokens. With `last` (the final block of `forwardLast`) only each sequence's last token goes on:
+   * x comes back as [B', d], one row per non-empty sequence.
    */
   private block(
     i: number,
@@ -328,6 +353,7 @@ export class Decoder {
     lengths: Int32Array,
     cache: LayerCache | null,
     training: boolean,
+    last?: LastTokens,
   ): { x: tf.Tensor2D; cache: LayerCache } {
     const p = (n: string) => this.p(`blocks.${i}.${n}`);
     const d = this.config.dim;
@@ -337,9 +363,14 @@ export class Decoder {
     const k = cache ? tf.concat<tf.Tensor2D>([cache.keys, kNew], 0) : kNew; // [S+R, d] (S > 0: one sequence)
     const v = cache ? tf.concat<tf.Tensor2D>([cache.values, vNew], 0) : vNew; // [S+R, d]
     const S = cache ? cache.keys.shape[0] : 0;
-    const heads = causalAttention(q, k, v, lengths, S, this.config.heads); // [R, d]
+    const rows = last ? tf.tensor1d(last.rows, 'int32') : null; // each sequence's last token
+    const xq = rows ? (tf.gather(x, rows) as tf.Tensor2D) : x; // [R or B', d]
+    const qq = rows ? (tf.gather(q, rows) as tf.Tensor2D) : q;
+    const heads = last
+      ? causalAttention(qq, k, v, last.lengths, last.cachedBefore(S), this.config.heads)
+      : causalAttention(q, k, v, lengths, S, this.config.heads); // [R or B', d]
     const a = this.dropout(dense(heads, p('attn.out.kernel'), p('attn.out.bias')), training); // [R, d]
-    const x1 = tf.add(x, a) as tf.Tensor2D; // [R, d]
+    const x1 = tf.add(xq, a) as tf.Tensor2D; // [R, d]
     const h2 = layerNorm(x1, p('ln2.gamma'), p('ln2.beta')); // [R, d]
     const ffn = dense(tf.relu(dense(h2, p('ffn.in.kernel'), p('ffn.in.bias'))), p('ffn.out.kernel'), p('ffn.out.bias')); // [R, d]
     const f = this.dropout(ffn, training); // [R, d]
@@ -353,7 +384,12 @@ export class Decoder {
    * (`caches`, one history only) or none. Returns the final hidden states [B*T, d] and every block's
    * keys / values over S+T tokens. Call inside a tidy.
    */
-  private run(tokens: TokenBatch, caches: LayerCache[] | null, training: boolean): { hidden: tf.Tensor2D; caches: LayerCache[] } {
+  private run(
+    tokens: TokenBatch,
+    caches: LayerCache[] | null,
+    training: boolean,
+    lastOnly = false,
+  ): { hidden: tf.Tensor2D; caches: LayerCache[] } {
     const { batch: B, length: T } = tokens;
     if (caches && B !== 1) throw new Error('decoder: a KV cache holds one history (batch 1)');
     // The blocks compute only the real tokens, packed: [R, d] (src/model/attention.ts).
@@ -365,7 +401,7 @@ export class Decoder {
       const kept = Array.from({ length: this.config.blocks }, (_, i) =>
         caches ? caches[i]! : { keys: empty(), values: empty() },
       );
-      return { hidden: tf.zeros([B * T, this.config.dim]), caches: kept };
+      return { hidden: tf.zeros([lastOnly ? B : B * T, this.config.dim]), caches: kept };
     }
     let x = this.embedTokens(
       tf.tensor1d(pickRows(tokens.items, packed.slots, 1), 'int32'),
@@ -376,11 +412,16 @@ export class Decoder {
     ); // [R, d]
     const newCaches: LayerCache[] = [];
     for (let i = 0; i < this.config.blocks; i++) {
-      const out = this.block(i, x, packed.lengths, caches ? caches[i]! : null, training);
+      const last = lastOnly && i === this.config.blocks - 1 ? lastTokens(packed.lengths) : undefined;
+      const out = this.block(i, x, packed.lengths, caches ? caches[i]! : null, training, last);
       x = out.x; // [R, d]
       newCaches.push(out.cache);
     }
-    const hidden = layerNorm(x, this.p('final_ln.gamma'), this.p('final_ln.beta')); // [R, d]
+    const hidden = layerNorm(x, this.p('final_ln.gamma'), this.p('final_ln.beta')); // [R, d] or [B', d]
+    if (lastOnly) {
+      const nonEmpty = Int32Array.from(Array.from(packed.lengths.keys()).filter((b) => packed.lengths[b]! > 0));
+      return { hidden: unpackRows(hidden, { slots: nonEmpty, lengths: packed.lengths }, B), caches: newCaches }; // [B, d]
+    }
     return { hidden: unpackRows(hidden, packed, B * T), caches: newCaches }; // [B*T, d], padded slots 0
   }
 
@@ -390,6 +431,15 @@ export class Decoder {
    */
   forward(tokens: TokenBatch, training = false): tf.Tensor2D {
     return tf.tidy(() => this.run(tokens, null, training).hidden);
+  }
+
+  /**
+   * The final hidden state of each row's last slot only, [B, d] (zeros for an empty row): what
+   * scoring a history needs (evaluation, validation). The same values as those rows of `forward`;
+   * the final block computes only those tokens (about half the work and most of the attention).
+   */
+  forwardLast(tokens: TokenBatch): tf.Tensor2D {
+    return tf.tidy(() => this.run(tokens, null, false, true).hidden);
   }
 
   /**

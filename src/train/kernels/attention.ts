@@ -12,7 +12,7 @@
  *   backward: dV = P^T dO,  dP = dO V^T,  dS = P * (dP - rowsum(P * dP)),  dQ = dS K,  dK = dS^T Q
  *
  * Layout (see `CausalAttentionAttrs`): q [R, d] packs the new tokens of each sequence in order; k, v
- * [S*B + R, d] hold each sequence's S cached tokens then its new ones. New token i of a sequence sees
+ * [sum(S_b) + R, d] hold each sequence's S_b cached tokens then its new ones. New token i of a sequence sees
  * keys 0..S+i of its sequence. The forward's second output holds every sequence's and head's P
  * ([T, S+T] each, in order), which the backward reads instead of recomputing.
  */
@@ -24,7 +24,8 @@ type Args = { inputs: Record<string, TensorInfo>; backend: unknown; attrs?: Name
 
 interface Layout {
   lengths: number[];
-  cached: number;
+  /** Cached tokens of each sequence (S_b). */
+  cached: number[];
   heads: number;
   d: number;
   dh: number;
@@ -32,11 +33,12 @@ interface Layout {
 
 function layoutOf(args: Args, q: TensorInfo, k: TensorInfo, v: TensorInfo): Layout {
   const lengths = (args.attrs?.['lengths'] as number[] | undefined) ?? [];
-  const cached = Number(args.attrs?.['cached'] ?? 0);
+  const given = args.attrs?.['cached'] ?? 0;
+  const cached = Array.isArray(given) ? given.map(Number) : lengths.map(() => Number(given));
   const heads = Number(args.attrs?.['heads'] ?? 1);
   const d = q.shape[1]!;
   const R = lengths.reduce((a, b) => a + b, 0);
-  const keys = R + cached * lengths.length;
+  const keys = R + cached.reduce((a, b) => a + b, 0);
   const ok =
     q.shape.length === 2 &&
     q.shape[0] === R &&
@@ -50,11 +52,13 @@ function layoutOf(args: Args, q: TensorInfo, k: TensorInfo, v: TensorInfo): Layo
     Number.isInteger(heads) &&
     heads > 0 &&
     d % heads === 0 &&
+    cached.length === lengths.length &&
+    cached.every((n) => Number.isInteger(n) && n >= 0) &&
     lengths.every((n) => Number.isInteger(n) && n >= 0);
   if (!ok)
     throw new Error(
       `${CAUSAL_ATTENTION_KERNEL}: bad inputs q [${q.shape}] k [${k.shape}] v [${v.shape}] for lengths summing to ${R}, ` +
-        `${cached} cached, ${heads} heads (float32 only)`,
+        `${cached.join(',')} cached, ${heads} heads (float32 only)`,
     );
   return { lengths, cached, heads, d, dh: d / heads };
 }
@@ -128,16 +132,18 @@ function storeBlock(
 /** Visits each (sequence, head) with its query row, key row and weights offsets. */
 function eachBlock(
   layout: Layout,
-  visit: (T: number, N: number, qRow: number, kRow: number, col: number, wOff: number) => void,
+  visit: (T: number, N: number, qRow: number, kRow: number, col: number, wOff: number, S: number) => void,
 ): number {
   let qRow = 0;
   let kRow = 0;
   let wOff = 0;
-  for (const T of layout.lengths) {
-    const N = layout.cached + T;
+  for (let b = 0; b < layout.lengths.length; b++) {
+    const T = layout.lengths[b]!;
+    const S = layout.cached[b]!;
+    const N = S + T;
     if (T > 0) {
       for (let h = 0; h < layout.heads; h++) {
-        visit(T, N, qRow, kRow, h * layout.dh, wOff);
+        visit(T, N, qRow, kRow, h * layout.dh, wOff, S);
         wOff += T * N;
       }
     }
@@ -151,12 +157,12 @@ function forward(args: Args, stockMatMul: KernelFunc): TensorInfo[] {
   const backend = args.backend as WasmBackendLike;
   const { q, k, v } = args.inputs as { q: TensorInfo; k: TensorInfo; v: TensorInfo };
   const layout = layoutOf(args, q, k, v);
-  const { d, dh, cached: S } = layout;
+  const { d, dh } = layout;
   const weightCount = eachBlock(layout, () => {});
   const out = backend.makeOutput([q.shape[0]!, d], 'float32');
   const weights = backend.makeOutput([weightCount], 'float32');
   const s = new Scratch(backend, stockMatMul);
-  eachBlock(layout, (T, N, qRow, kRow, col, wOff) => {
+  eachBlock(layout, (T, N, qRow, kRow, col, wOff, S) => {
     // scores = Q K^T [T, N]
     const qa = s.tensor([T, dh], (o) => copyBlock(s.view(q), d, qRow, T, col, dh, o, false));
     const kt = s.tensor([dh, N], (o) => copyBlock(s.view(k), d, kRow, N, col, dh, o, true));

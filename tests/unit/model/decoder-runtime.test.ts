@@ -120,6 +120,14 @@ describe('decoder + runtime', () => {
     expect(b[5]).not.toEqual(a[5]);
   });
 
+  it('forwardLast equals the last slot of each row of forward (padded rows too)', () => {
+    const tokens = batchOf([history(9), history(5, 2), history(1, 3)], 9);
+    const full = decoder.forward(tokens).arraySync() as number[][];
+    const last = decoder.forwardLast(tokens).arraySync() as number[][];
+    expect(last.length).toBe(3);
+    for (let b = 0; b < 3; b++) for (let j = 0; j < 16; j++) expect(last[b]![j]).toBeCloseTo(full[b * 9 + 8]![j]!, 5);
+  });
+
   it('padding is invisible: a padded batch row equals the unpadded history', () => {
     const h = history(5, 2);
     const padded = decoder.forward(batchOf([history(9), h], 9)).arraySync() as number[][];

@@ -15,20 +15,27 @@ const seq = (n: number, s: number) => Array.from({ length: n }, (_, i) => Math.s
 async function attentionOn(
   backend: 'cpu' | 'wasm',
   lengths: number[],
-  cached: number,
+  cached: number | number[],
   heads: number,
   d: number,
 ): Promise<number[][]> {
   await tf.setBackend(backend);
   const R = lengths.reduce((a, b) => a + b, 0);
-  const keys = R + cached * lengths.length;
+  const keys = R + (typeof cached === 'number' ? cached * lengths.length : cached.reduce((a, b) => a + b, 0));
   return tf.tidy(() => {
     const q = tf.tensor2d(seq(R * d, 0.37), [R, d]);
     const k = tf.tensor2d(seq(keys * d, 0.71), [keys, d]);
     const v = tf.tensor2d(seq(keys * d, 1.13), [keys, d]);
     const w = tf.tensor2d(seq(R * d, 0.53), [R, d]);
     const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
-      causalAttention(a as tf.Tensor2D, b as tf.Tensor2D, c as tf.Tensor2D, Int32Array.from(lengths), cached, heads);
+      causalAttention(
+        a as tf.Tensor2D,
+        b as tf.Tensor2D,
+        c as tf.Tensor2D,
+        Int32Array.from(lengths),
+        typeof cached === 'number' ? cached : Int32Array.from(cached),
+        heads,
+      );
     const value = f(q, k, v);
     const grads = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(f(a, b, c), w)))([q, k, v]);
     return [value, ...grads].map((t) => Array.from(t.dataSync()));
@@ -45,10 +52,11 @@ describe('fused causal attention (wasm kernels) vs the core-ops reference (cpu)'
     expect(tf.getKernel(CAUSAL_ATTENTION_KERNEL, 'cpu')).toBeUndefined();
   });
 
-  const cases: { name: string; lengths: number[]; cached: number; heads: number; d: number }[] = [
+  const cases: { name: string; lengths: number[]; cached: number | number[]; heads: number; d: number }[] = [
     { name: 'three sequences of different lengths, one head', lengths: [5, 1, 7], cached: 0, heads: 1, d: 6 },
     { name: 'an empty sequence among others, two heads', lengths: [4, 0, 3], cached: 0, heads: 2, d: 8 },
     { name: 'one sequence after 4 cached tokens (KV cache), two heads', lengths: [3], cached: 4, heads: 2, d: 4 },
+    { name: 'per-sequence cached counts (last tokens only)', lengths: [1, 0, 1, 2], cached: [4, 2, 0, 3], heads: 1, d: 6 },
   ];
   for (const c of cases) {
     it(`equal values and gradients: ${c.name}`, async () => {
