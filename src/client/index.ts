@@ -19,6 +19,7 @@ export type {
   RankRequest,
   RankingPrediction,
   Recommendation,
+  RecommendMode,
   RecommendRequest,
   RecommendResult,
   RecordEvent,

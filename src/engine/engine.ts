@@ -367,7 +367,7 @@ export class Engine implements EngineApi {
       embeddingDim: model.runtime.embeddingDim,
       outcomes: [...model.runtime.outcomes],
       horizons: [...model.runtime.horizons],
-      sidAvailable: model.sid !== undefined,
+      sidAvailable: model.runtime.sidGenerator !== undefined,
       rankingAvailable: model.runtime.hasRankingHead === true,
       historyLength: this.session.historyLength,
       historySkipped: this.session.historySkipped,

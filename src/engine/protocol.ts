@@ -104,6 +104,9 @@ export interface ItemFilter {
   deny?: string[];
 }
 
+/** How `recommend` retrieves: embedding top-k, SID generation, or SID generation re-scored by the embedding query. */
+export type RecommendMode = 'embedding' | 'sid' | 'sid+rerank';
+
 /** A recommendation request; every field is optional. */
 export interface RecommendRequest {
   /** Number of items (default 10). */
@@ -115,15 +118,23 @@ export interface RecommendRequest {
   outcomeBudget?: Record<string, number>;
   /** Horizon name(s) to query, or `all` (default) for the multi-token mix. */
   horizon?: string | string[];
-  /** `embedding`: top-k of query·item over the whole table (default). `sid`: beam search over the semantic-ID trie. */
-  mode?: 'embedding' | 'sid';
+  /**
+   * `embedding` (default): top-k of query·item over the whole item table. `sid`: the model's SID head
+   * generates items code by code (beam search over the semantic-ID trie; never reads the item table).
+   * `sid+rerank`: the SID beam proposes candidates and the embedding query re-scores only those.
+   * The SID modes need a model trained with a SID head (`EngineStatus.sidAvailable`).
+   */
+  mode?: RecommendMode;
   /** Leave out items already in the history (default true). */
   excludeSeen?: boolean;
   /** Allow-/deny-list of raw item ids; unknown ids throw `UnknownItemError`. */
   filter?: ItemFilter;
   /** When > 0, each result lists this many history items closest to it (cosine of item embeddings); an integer 0..50. */
   explain?: number;
-  /** Beam width for `mode: 'sid'`, an integer 1..512 (default 10; the beam is max(k, beamWidth), so `sid` mode allows k <= 512). */
+  /**
+   * Beam width per query for the SID modes, an integer 1..512 (default 50; the beam is max(k, beamWidth),
+   * so the SID modes allow k <= 512). In `sid+rerank` it is the number of candidates each query proposes.
+   */
   beamWidth?: number;
   /**
    * Re-rank with the model's ranking head: retrieve `candidates` items, score each from the session's
@@ -199,9 +210,9 @@ export interface RecommendResult {
   millis: number;
   /** Queries scored in the batched pass. */
   queries: number;
-  mode: 'embedding' | 'sid';
-  /** Which scoring path ran: the fused WebGPU kernel, TF.js matMul + topk, or SID beam search. */
-  kernel: 'fused-webgpu' | 'matmul-topk' | 'sid-beam' | 'none';
+  mode: RecommendMode;
+  /** Which scoring path ran: the fused WebGPU kernel, TF.js matMul + topk, SID beam search, or beam + re-score. */
+  kernel: 'fused-webgpu' | 'matmul-topk' | 'sid-beam' | 'sid-rerank' | 'none';
   /** True when there is no history yet and the model had nothing to condition on. */
   coldStart: boolean;
   /** With `rank`: candidates scored by the ranking head and the objective used. */
@@ -224,7 +235,7 @@ export interface EngineStatus {
   embeddingDim: number;
   outcomes: string[];
   horizons: string[];
-  /** True when the model ships SID tables (mode `sid` available). */
+  /** True when the model has a SID head (modes `sid` and `sid+rerank` available). */
   sidAvailable: boolean;
   /** True when the model has a ranking head (`recommend({ rank })` available). */
   rankingAvailable: boolean;

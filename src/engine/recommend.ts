@@ -10,12 +10,12 @@ import { unknownItemsError, type ActiveModel } from './active-model.ts';
 import type { RecommendRequest, RecommendResult, Recommendation } from './protocol.ts';
 import { buildMask, closestHistory, mergeCandidates, planQueries, retrieveTopK } from './retrieval.ts';
 import type { UserSession } from './session.ts';
-import { sidBeamSearch } from './sid-retrieval.ts';
 import { checkRankRequest, rerank } from './rerank.ts';
+import { allowedItems, DEFAULT_SID_BEAM_WIDTH, sidRankedRows } from './sid-recommend.ts';
 
 /**
- * Largest SID beam (and so the largest `k` in `mode: 'sid'`): beam search costs beams x codes per
- * level on the CPU, and a beam of 512 already covers far more than a recommendation list needs.
+ * Largest SID beam (and so the largest `k` in the SID modes): beam search costs beams x codes per
+ * level, and a beam of 512 already covers far more than a recommendation list needs.
  */
 export const MAX_BEAM_WIDTH = 512;
 /** Largest `explain` (history items listed per result). */
@@ -30,6 +30,20 @@ function checkInteger(value: unknown, name: string, min: number, max: number): n
   return value;
 }
 
+/** The request's allow / deny lists as item rows (`UnknownItemError` for ids the catalog lacks). */
+export function filterRows(model: ActiveModel, request: RecommendRequest): { allow?: number[]; deny?: number[] } {
+  const toRows = (ids: string[] | undefined, what: string): number[] | undefined => {
+    if (ids === undefined) return undefined;
+    if (!Array.isArray(ids)) throw new InvalidArgumentError(`filter.${what} must be an array of item ids.`);
+    const unknown = ids.filter((id) => !model.itemIndex.has(String(id)));
+    if (unknown.length > 0) throw unknownItemsError(model, unknown.map(String), `filter.${what} was rejected`);
+    return ids.map((id) => model.itemIndex.get(String(id))!);
+  };
+  const allow = toRows(request.filter?.allow, 'allow');
+  const deny = toRows(request.filter?.deny, 'deny');
+  return { ...(allow ? { allow } : {}), ...(deny ? { deny } : {}) };
+}
+
 /** The additive exclusion mask of the last request, reused while history and filter stay the same. */
 export class MaskCache {
   private cached?: { key: string; tensor: tf.Tensor1D };
@@ -37,15 +51,7 @@ export class MaskCache {
   /** The mask for `request` (undefined when nothing is excluded); owned by the cache. */
   maskFor(model: ActiveModel, session: UserSession, request: RecommendRequest): tf.Tensor1D | undefined {
     const excludeSeen = request.excludeSeen ?? true;
-    const toRows = (ids: string[] | undefined, what: string): number[] | undefined => {
-      if (ids === undefined) return undefined;
-      if (!Array.isArray(ids)) throw new InvalidArgumentError(`filter.${what} must be an array of item ids.`);
-      const unknown = ids.filter((id) => !model.itemIndex.has(String(id)));
-      if (unknown.length > 0) throw unknownItemsError(model, unknown.map(String), `filter.${what} was rejected`);
-      return ids.map((id) => model.itemIndex.get(String(id))!);
-    };
-    const allow = toRows(request.filter?.allow, 'allow');
-    const deny = toRows(request.filter?.deny, 'deny');
+    const { allow, deny } = filterRows(model, request);
     if (!excludeSeen && !allow && !deny) return undefined;
     const key = JSON.stringify([excludeSeen, allow ?? null, deny ?? null, session.generation]);
     if (this.cached?.key === key) return this.cached.tensor;
@@ -74,25 +80,31 @@ export async function recommend(
   const runtime = model.runtime;
   const k = request.k ?? 10;
   const mode = request.mode ?? 'embedding';
-  if (mode !== 'embedding' && mode !== 'sid')
-    throw new InvalidArgumentError(`mode must be 'embedding' or 'sid', got ${String(mode)}.`);
-  if (mode === 'sid' && !model.sid)
+  if (mode !== 'embedding' && mode !== 'sid' && mode !== 'sid+rerank')
+    throw new InvalidArgumentError(`mode must be 'embedding', 'sid' or 'sid+rerank', got ${String(mode)}.`);
+  const generative = mode !== 'embedding';
+  if (generative && !runtime.sidGenerator)
     throw new InvalidArgumentError(
-      `Model ${model.loaded.manifest.modelVersion} ships no SID tables; use mode 'embedding' or export the model with SIDs.`,
+      `Model ${model.loaded.manifest.modelVersion} has no SID head; use mode 'embedding' or train the model with --sid-head.`,
     );
   const explain = checkInteger(request.explain ?? 0, 'explain', 0, MAX_EXPLAIN);
-  const beamWidth = checkInteger(request.beamWidth ?? 10, 'beamWidth', 1, MAX_BEAM_WIDTH);
+  const beamWidth = checkInteger(request.beamWidth ?? DEFAULT_SID_BEAM_WIDTH, 'beamWidth', 1, MAX_BEAM_WIDTH);
   if (k > runtime.itemCount) throw new InvalidArgumentError(`k (${k}) exceeds the catalog size (${runtime.itemCount}).`, { k });
   const rankPlan =
     request.rank !== undefined ? checkRankRequest(request.rank, runtime, model.loaded.manifest.modelVersion, k) : null;
   // With re-ranking, retrieval fills the candidate list; the ranking head picks k from it.
   const wanted = rankPlan ? rankPlan.candidates : k;
-  if (mode === 'sid' && wanted > MAX_BEAM_WIDTH)
-    throw new InvalidArgumentError(`mode 'sid' returns at most ${MAX_BEAM_WIDTH} items (k ${wanted}); use mode 'embedding'.`, {
-      k: wanted,
-    });
+  if (generative && wanted > MAX_BEAM_WIDTH)
+    throw new InvalidArgumentError(
+      `mode '${mode}' returns at most ${MAX_BEAM_WIDTH} items (k ${wanted}); use mode 'embedding'.`,
+      {
+        k: wanted,
+      },
+    );
   const plan = planQueries(runtime.outcomes, runtime.horizons, wanted, request.outcomeBudget, request.horizon);
-  const mask = masks.maskFor(model, session, request);
+  // The SID modes exclude inside the beam (no [N] mask: they never touch the whole catalog).
+  const mask = generative ? undefined : masks.maskFor(model, session, request);
+  const filter = generative ? filterRows(model, request) : {};
   const kv = session.kvFor(model);
   if (!kv) {
     return { items: [], millis: performance.now() - started, queries: 0, mode, kernel: 'none', coldStart: true };
@@ -102,7 +114,7 @@ export async function recommend(
     plan.map(({ outcome, horizon }) => ({ outcome, horizon })),
   ); // [Q, d]
   let ranked: { indices: ArrayLike<number>; scores: ArrayLike<number>; width: number };
-  let kernel: RecommendResult['kernel'] = 'sid-beam';
+  let kernel: RecommendResult['kernel'] = mode === 'sid+rerank' ? 'sid-rerank' : 'sid-beam';
   try {
     if (mode === 'embedding') {
       const width = Math.min(wanted, runtime.itemCount);
@@ -110,14 +122,9 @@ export async function recommend(
       ranked = { ...top, width };
       kernel = top.path;
     } else {
-      const all = tf.tidy(() => {
-        const scores = tf.matMul(queries, runtime.itemEmbeddings, false, true); // [Q, N]
-        return mask ? tf.add(scores, mask) : scores;
-      });
-      const scores = (await all.data()) as Float32Array;
-      all.dispose();
-      const width = Math.max(wanted, beamWidth);
-      ranked = { ...sidBeamSearch(model.sid!.trie, scores, runtime.itemCount, plan.length, width), width };
+      const seen = (request.excludeSeen ?? true) ? session.seenItems() : [];
+      const allow = allowedItems(seen, filter.allow, filter.deny);
+      ranked = await sidRankedRows(runtime, queries, mode, Math.max(wanted, beamWidth), beamWidth, allow);
     }
   } finally {
     queries.dispose();

@@ -20,6 +20,21 @@ export interface RuntimeSession {
   dispose(): void;
 }
 
+/** One query's generated candidates: items best first with their SID log-probabilities. */
+export interface SidCandidates {
+  items: Int32Array;
+  scores: Float32Array;
+}
+
+/**
+ * Generative retrieval (src/model/sid-decoding.ts): prefix-constrained beam search over the SID trie
+ * with the model's SID head, for every query row at once; never reads the item table.
+ */
+export interface SidGenerator {
+  /** Per row of `queries` [Q, dim]: up to `beamWidth` items; `allowItem(item, row)` false drops an item (seen, filtered). */
+  generate(queries: tf.Tensor2D, beamWidth: number, allowItem?: (item: number, row: number) => boolean): Promise<SidCandidates[]>;
+}
+
 /** The model, resident on the current backend. */
 export interface RecommenderRuntime {
   readonly itemCount: number;
@@ -41,6 +56,8 @@ export interface RecommenderRuntime {
    * candidate rows as the session's next event, from its KV cache. Caller disposes.
    */
   rankCandidates?(session: RuntimeSession, items: number[]): tf.Tensor2D;
+  /** SID generation, when the model has a SID head (modes `sid` and `sid+rerank`). */
+  readonly sidGenerator?: SidGenerator;
   dispose(): void;
 }
 

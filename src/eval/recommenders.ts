@@ -14,6 +14,10 @@ export interface RecommenderSpec {
   model: string;
   /** The raw `--params key=value,...` string, if given (each factory parses its own keys). */
   params?: string;
+  /** Trained decoders: `embedding` (default), or the generative modes `sid` / `sid+rerank` (`--mode`). */
+  mode?: 'embedding' | 'sid' | 'sid+rerank';
+  /** Beam width per query of the generative modes (`--beam`). */
+  beam?: number;
 }
 
 export type RecommenderFactory = (spec: RecommenderSpec) => Promise<EvalRecommender> | EvalRecommender;
@@ -53,18 +57,35 @@ export async function createEvalRecommender(spec: RecommenderSpec): Promise<Eval
  * Imports the loader lazily so `pocketrec eval --model popular` never loads TF.js.
  */
 export async function loadDecoderRecommender(spec: RecommenderSpec): Promise<EvalRecommender> {
-  const [{ loadDecoderFromDisk }, { DecoderRecommender }] = await Promise.all([
+  const [{ loadDecoderFromDisk }, { DecoderRecommender }, { SidEvalRecommender }] = await Promise.all([
     import('../train/load-model.ts'),
     import('./decoder-recommender.ts'),
+    import('./sid-recommender.ts'),
   ]);
   const path = spec.model.startsWith('decoder:') ? spec.model.slice('decoder:'.length) : spec.model;
   const loaded = await loadDecoderFromDisk(path);
-  const rec = new DecoderRecommender(
-    `decoder(${loaded.manifest.modelVersion})`,
-    loaded.decoder,
-    loaded.itemEmbeddings,
-    loaded.section.outcomePrior,
-  );
+  const mode = spec.mode ?? 'embedding';
+  if (mode !== 'embedding' && !loaded.sid) {
+    loaded.dispose();
+    throw new Error(`--mode ${mode} needs a model with a SID head (train with --item-rep id+sid --sid-head); ${path} has none`);
+  }
+  const rec =
+    mode === 'embedding'
+      ? new DecoderRecommender(
+          `decoder(${loaded.manifest.modelVersion})`,
+          loaded.decoder,
+          loaded.itemEmbeddings,
+          loaded.section.outcomePrior,
+        )
+      : new SidEvalRecommender(
+          `decoder(${loaded.manifest.modelVersion}) ${mode} beam ${spec.beam ?? DEFAULT_EVAL_BEAM}`,
+          loaded.decoder,
+          loaded.itemEmbeddings,
+          loaded.sid!,
+          loaded.section.outcomePrior,
+          mode,
+          spec.beam ?? DEFAULT_EVAL_BEAM,
+        );
   const trainedOn = loaded.manifest.dataset;
   return Object.assign(rec, {
     dispose: () => loaded.dispose(),
@@ -80,6 +101,9 @@ export async function loadDecoderRecommender(spec: RecommenderSpec): Promise<Eva
     },
   });
 }
+
+/** Default `--beam` of `pocketrec eval --mode sid|sid+rerank`. */
+export const DEFAULT_EVAL_BEAM = 50;
 
 /** A trained model evaluated on a dataset it was not trained on (`pocketrec eval` exits 2 with the message). */
 export class DatasetMismatchError extends Error {

@@ -7,11 +7,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '../train/tf-training.ts'; // gradients of the stock ops
 import { PrefixMem, prefixHashConfigOf } from '../model/prefixmem.ts';
-import { SidHead, crossEntropy } from './sid-head.ts';
 import { prefixHashIndices } from '../sid/prefix-hash.ts';
 import { SeededRng } from '../util/rng.ts';
 import type { SidTable } from '../sid/sid-table.ts';
-import { sidVocabSizes } from './sid-task.ts';
+import { SidHead, crossEntropy, initSidHeadVariables, sidVocabSizes } from '../model/sid-head.ts';
 
 /** Pre-training settings. */
 export interface PrefixMemPretrainConfig {
@@ -35,11 +34,13 @@ export function pretrainPrefixMem(
 ): number[] {
   const positions = table.sidLength;
   const vocab = sidVocabSizes(table);
-  const head = new SidHead({ vocabSizes: vocab, queryDim: 1, prefixDim: mem.config.dim, hiddenDim: 128 }, config.seed + 3);
+  const headConfig = { vocabSizes: vocab, queryDim: 1, prefixDim: mem.config.dim, hiddenDim: 128 };
+  const headVariables = initSidHeadVariables(headConfig, config.seed + 3);
+  const head = new SidHead(headConfig, headVariables);
   const hash = prefixHashIndices(table.codes, table.items, positions, positions, prefixHashConfigOf(mem.config));
   const slots = mem.slots;
   const optimizer = tf.train.adam(config.learningRate);
-  const vars = [...mem.variables.values(), ...head.variables.values()];
+  const vars = [...mem.variables.values(), ...headVariables.values()];
   const rng = new SeededRng(config.seed + 5);
   const losses: number[] = [];
   const logEvery = Math.max(1, Math.floor(config.steps / 5));
@@ -83,6 +84,6 @@ export function pretrainPrefixMem(
     }
   }
   optimizer.dispose();
-  head.dispose();
+  for (const v of headVariables.values()) v.dispose();
   return losses;
 }

@@ -16,7 +16,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '../train/tf-training.ts'; // gradients of the stock ops
 import { PrefixMem, prefixHashConfigOf, type PrefixMemConfig } from '../model/prefixmem.ts';
-import { SidHead, crossEntropy, logSoftmax } from './sid-head.ts';
+import { SidHead, crossEntropy, initSidHeadVariables, logSoftmax, sidVocabSizes } from '../model/sid-head.ts';
 import { constrainedBeamSearchBatch } from '../sid/beam-search.ts';
 import { hashPrefixRows, prefixHashIndices } from '../sid/prefix-hash.ts';
 import { SeededRng } from '../util/rng.ts';
@@ -57,20 +57,11 @@ export interface SidExample {
   target: number;
 }
 
-/**
- * Codes per SID position for a head: K per quantization level, then the disambiguation size (at
- * least 2, since a one-way softmax is degenerate and TF.js' oneHot needs depth >= 2).
- */
-export function sidVocabSizes(table: SidTable): number[] {
-  return Array.from({ length: table.sidLength }, (_, l) =>
-    l < table.levels ? table.codebookSize : Math.max(2, table.disambiguationSize),
-  );
-}
-
 /** PrefixMem + SID head + the tensors of the SID table. */
 export class SidPredictor {
   readonly mem: PrefixMem;
   readonly head: SidHead;
+  private readonly headVariables: Map<string, tf.Variable>;
   readonly table: SidTable;
   readonly config: SidTaskConfig;
   /** int32 [items, sidLength] */
@@ -84,10 +75,14 @@ export class SidPredictor {
     this.config = config;
     this.mem = new PrefixMem(memConfig, config.seed);
     this.vocab = sidVocabSizes(table);
-    this.head = new SidHead(
-      { vocabSizes: this.vocab, queryDim: 2 * memConfig.dim, prefixDim: memConfig.dim, hiddenDim: config.hiddenDim },
-      config.seed + 1,
-    );
+    const headConfig = {
+      vocabSizes: this.vocab,
+      queryDim: 2 * memConfig.dim,
+      prefixDim: memConfig.dim,
+      hiddenDim: config.hiddenDim,
+    };
+    this.headVariables = initSidHeadVariables(headConfig, config.seed + 1);
+    this.head = new SidHead(headConfig, this.headVariables);
     const slots = this.mem.slots;
     this.itemCodes = tf.tensor2d(Int32Array.from(table.codes), [table.items, table.sidLength], 'int32');
     this.itemHash = tf.tensor3d(
@@ -99,7 +94,7 @@ export class SidPredictor {
 
   /** All trainable variables. */
   trainableVariables(): tf.Variable[] {
-    return [...this.mem.variables.values(), ...this.head.variables.values()];
+    return [...this.mem.variables.values(), ...this.headVariables.values()];
   }
 
   /**
@@ -240,7 +235,7 @@ export class SidPredictor {
 
   dispose(): void {
     this.mem.dispose();
-    this.head.dispose();
+    for (const v of this.headVariables.values()) v.dispose();
     this.itemCodes.dispose();
     this.itemHash.dispose();
   }

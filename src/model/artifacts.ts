@@ -19,8 +19,11 @@ import { ModelFormatError } from '../errors/errors.ts';
 import { sha256Hex } from '../util/sha256.ts';
 import { packTensors, readTensorValues, unpackTensors, type HostTensor } from './weights-io.ts';
 import { deserializeSidArtifacts } from '../sid/sid-table.ts';
+import type { SidTrie } from '../sid/trie.ts';
 import { PrefixMem, prefixMemConfigFromManifest, type PrefixMemConfig, type StoredPrefixMemConfig } from './prefixmem.ts';
 import { PrefixMemItemEncoder } from './prefixmem-items.ts';
+import { SidDecoding, type SidHeadSection } from './sid-decoding.ts';
+import { SidHead } from './sid-head.ts';
 import { decodeItemTable, encodeItemTable, itemEncodingOf, parseItemEncoding, type ItemPrecision } from './item-table.ts';
 import { RankingHead, rankingParameterShapes, validateRankingConfig, type RankingHeadConfig } from './ranking-head.ts';
 
@@ -35,6 +38,8 @@ export interface DecoderModelSection {
   prefixMem?: StoredPrefixMemConfig;
   /** The ranking head's config when the model has one (its tensors are `rank.*`; src/model/ranking-head.ts). */
   ranking?: RankingHeadConfig;
+  /** The SID decoding head's shape when the model generates SIDs (its tensors are `sidhead.*`; src/model/sid-head.ts). */
+  sidHead?: SidHeadSection;
 }
 
 /** Inputs of `buildArtifacts`. */
@@ -52,6 +57,8 @@ export interface ExportInput {
   prefixMem?: PrefixMemConfig;
   /** The ranking head's config when `params` holds its `rank.*` tensors. */
   ranking?: RankingHeadConfig;
+  /** The SID head's config when the model has one (tensors `sidhead.*` in `params`). */
+  sidHead?: SidHeadSection;
   dataset: ModelManifest['dataset'];
   metrics?: Record<string, number>;
   sid?: ModelManifest['sid'];
@@ -70,6 +77,7 @@ export async function buildArtifacts(input: ExportInput): Promise<Map<string, Ui
     validateRankingConfig(input.ranking);
     for (const [n] of rankingParameterShapes(input.config, input.ranking)) names.push(n);
   }
+  if (input.sidHead) for (const n of input.params.keys()) if (n.startsWith('sidhead.')) names.push(n);
   const hostTensors: HostTensor[] = names.map((name) => {
     const t = input.params.get(name);
     if (!t) throw new Error(`export: missing parameter ${name}`);
@@ -93,6 +101,7 @@ export async function buildArtifacts(input: ExportInput): Promise<Map<string, Ui
     outcomePrior: input.outcomePrior,
     ...(input.prefixMem ? { prefixMem: input.prefixMem } : {}),
     ...(input.ranking ? { ranking: input.ranking } : {}),
+    ...(input.sidHead ? { sidHead: input.sidHead } : {}),
   };
   const manifest: ModelManifest = {
     format: MANIFEST_FORMAT,
@@ -149,6 +158,8 @@ export interface LoadedDecoder {
   itemEmbeddings: tf.Tensor2D;
   /** The ranking head, when the model was exported with one (`model.ranking`). */
   ranking?: RankingHead;
+  /** SID generation (head + PrefixMem + trie) when the model has a SID head. */
+  sid?: SidDecoding;
   dispose(): void;
 }
 
@@ -177,6 +188,7 @@ export function loadDecoder(
   let itemEmbeddings: tf.Tensor2D | null = null;
   let prefixMem: PrefixMem | null = null;
   let sidEncoder: PrefixMemItemEncoder | null = null;
+  let sidTrie: SidTrie | undefined;
   const release = () => {
     for (const t of params.values()) t.dispose();
     itemEmbeddings?.dispose();
@@ -194,6 +206,7 @@ export function loadDecoder(
     if (section.decoder.usePrefixMem && !encoder) {
       if (!section.prefixMem) throw new Error('model artifacts: usePrefixMem is set but model.prefixMem is missing');
       const sid = deserializeSidArtifacts(need('sid-codes'));
+      sidTrie = sid.trie;
       if (sid.table.items !== itemCount)
         throw new Error(`model artifacts: SID table has ${sid.table.items} items, the model ${itemCount}`);
       prefixMem = new PrefixMem(prefixMemConfigFromManifest(section.prefixMem), 0);
@@ -204,7 +217,19 @@ export function loadDecoder(
     const decoder = new Decoder(section.decoder, params, encoder);
     const embeddings = itemEmbeddings;
     const ranking = section.ranking ? new RankingHead(decoder, params, section.ranking) : undefined;
-    return { decoder, section, itemEmbeddings: embeddings, ...(ranking ? { ranking } : {}), dispose: release };
+    let sid: SidDecoding | undefined;
+    if (section.sidHead) {
+      if (!sidEncoder) throw new Error('model artifacts: a SID head needs the PrefixMem item representation (usePrefixMem)');
+      sid = new SidDecoding(new SidHead(section.sidHead, params), sidEncoder, sidTrie);
+    }
+    return {
+      decoder,
+      section,
+      itemEmbeddings: embeddings,
+      ...(ranking ? { ranking } : {}),
+      ...(sid ? { sid } : {}),
+      dispose: release,
+    };
   } catch (error) {
     release();
     throw error;

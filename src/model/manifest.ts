@@ -15,6 +15,7 @@ import { sha256Hex } from '../util/sha256.ts';
 import { parameterShapes, validateDecoderConfig, type DecoderConfig } from './decoder.ts';
 import { itemTableBytes, parseItemEncoding, type ItemEmbeddingEncoding } from './item-table.ts';
 import { rankingParameterShapes, validateRankingConfig, type RankingHeadConfig } from './ranking-head.ts';
+import { sidHeadShapes, validateSidHeadConfig, type SidHeadConfig } from './sid-head.ts';
 
 /** The value of `ModelManifest.format`. */
 export const MANIFEST_FORMAT = 'pocketrec-model';
@@ -305,6 +306,23 @@ export function validateManifest(value: unknown, source: string): ModelManifest 
       if (!entry) return fail(`tensor ${name} is missing`);
       if (entry.shape.length !== shape.length || entry.shape.some((n, i) => n !== shape[i]))
         return fail(`tensor ${name} has shape [${entry.shape.join(', ')}], the decoder config needs [${shape.join(', ')}]`);
+    }
+    const sidHead = (manifest.model as { sidHead?: SidHeadConfig }).sidHead;
+    if (sidHead !== undefined) {
+      try {
+        validateSidHeadConfig(sidHead);
+      } catch (error) {
+        return fail(`model.sidHead: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      if (!config.usePrefixMem) return fail('model.sidHead needs model.decoder.usePrefixMem (the SID head reads PrefixMem)');
+      if (sidHead.queryDim !== dim) return fail(`model.sidHead.queryDim ${sidHead.queryDim} but embeddingDim ${dim}`);
+      if (!files.has('sid-codes')) return fail('model.sidHead needs a file with role "sid-codes"');
+      for (const [name, shape] of sidHeadShapes(sidHead)) {
+        const entry = tensors.get(name);
+        if (!entry) return fail(`tensor ${name} is missing`);
+        if (entry.shape.length !== shape.length || entry.shape.some((n, i) => n !== shape[i]))
+          return fail(`tensor ${name} has shape [${entry.shape.join(', ')}], model.sidHead needs [${shape.join(', ')}]`);
+      }
     }
   }
   return manifest;

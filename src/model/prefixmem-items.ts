@@ -38,6 +38,13 @@ export class PrefixMemItemEncoder implements ItemEncoder {
     );
   }
 
+  /** items int32 [n] -> per-position PrefixMem embeddings [n, sidLength, dim] (teacher forcing of the SID head). */
+  embedLevelsOf(items: tf.Tensor1D): tf.Tensor3D {
+    return tf.tidy(() =>
+      this.prefixMem.embedLevels(tf.gather(this.codes, items) as tf.Tensor2D, tf.gather(this.hashRows, items) as tf.Tensor3D),
+    );
+  }
+
   /** PrefixMem's variables without their `prefixmem.` prefix (the trainer and artifacts add it). */
   namedVariables(): Map<string, tf.Variable> {
     const out = new Map<string, tf.Variable>();

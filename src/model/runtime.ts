@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { loadDecoder, type LoadedDecoder } from './artifacts.ts';
 import type { Decoder, LayerCache } from './decoder.ts';
+import type { SidDecoding } from './sid-decoding.ts';
 import type { ArtifactRole, ModelManifest } from './manifest.ts';
 import { packAppended, packHistories, type EventSequence, type TokenBatch } from './tokens.ts';
 
@@ -62,6 +63,8 @@ export class DecoderRuntime {
   /** Training frequency per outcome (the prior used for "any outcome" scoring). */
   readonly outcomePrior: number[];
   readonly maxLen: number;
+  /** SID generation (the model's SID head over its trie), when the model has a SID head. */
+  readonly sidGenerator?: SidDecoding;
   private readonly decoder: Decoder;
 
   private constructor(
@@ -76,6 +79,7 @@ export class DecoderRuntime {
     this.horizons = manifest.horizons;
     this.outcomePrior = loaded.section.outcomePrior;
     this.maxLen = loaded.section.decoder.maxLen;
+    if (loaded.sid) this.sidGenerator = loaded.sid;
   }
 
   /** Builds the model's tensors on the current tf backend from the manifest and its files (role -> bytes). */

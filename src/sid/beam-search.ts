@@ -35,9 +35,23 @@ interface Beam {
   score: number;
 }
 
+/** Options of a beam search. */
+export interface BeamSearchOptions {
+  /**
+   * Leaves (items) query `query` may return; false drops the item at the last level, so its beam
+   * slot goes to the next best item (e.g. items the user has seen). Default: every item.
+   */
+  allowItem?: (item: number, query: number) => boolean;
+}
+
 /** Beam search for one query; returns up to `beamWidth` items, best first. */
-export function constrainedBeamSearch(trie: SidTrie, score: BeamScorer, beamWidth: number): BeamHit[] {
-  return constrainedBeamSearchBatch(trie, 1, (_query, beams, level) => score(beams, level), beamWidth)[0]!;
+export function constrainedBeamSearch(
+  trie: SidTrie,
+  score: BeamScorer,
+  beamWidth: number,
+  options: BeamSearchOptions = {},
+): BeamHit[] {
+  return constrainedBeamSearchBatch(trie, 1, (_query, beams, level) => score(beams, level), beamWidth, options)[0]!;
 }
 
 /** Beam search for `queries` queries at once; returns, per query, up to `beamWidth` items, best first. */
@@ -46,43 +60,88 @@ export function constrainedBeamSearchBatch(
   queries: number,
   score: BatchBeamScorer,
   beamWidth: number,
+  options: BeamSearchOptions = {},
 ): BeamHit[][] {
-  if (!(beamWidth >= 1)) throw new Error('beamWidth must be at least 1');
-  let beams: Beam[][] = Array.from({ length: queries }, () => [{ node: 0, prefix: new Int32Array(0), score: 0 }]);
+  const search = new BeamSearchState(trie, queries, beamWidth, options);
   for (let level = 0; level < trie.depth; level++) {
-    const flat: Int32Array[] = [];
+    const step = search.pending();
+    if (!step) break;
+    search.advance(level, score(step.owner, step.prefixes, level));
+  }
+  return search.hits();
+}
+
+/**
+ * The same search with an asynchronous scorer (a GPU read-back per level: `await tensor.data()` instead
+ * of a blocking `dataSync`, which WebGPU in a worker must avoid).
+ */
+export async function constrainedBeamSearchBatchAsync(
+  trie: SidTrie,
+  queries: number,
+  score: (queryOfBeam: Int32Array, beams: Int32Array[], level: number) => Promise<Float32Array>,
+  beamWidth: number,
+  options: BeamSearchOptions = {},
+): Promise<BeamHit[][]> {
+  const search = new BeamSearchState(trie, queries, beamWidth, options);
+  for (let level = 0; level < trie.depth; level++) {
+    const step = search.pending();
+    if (!step) break;
+    search.advance(level, await score(step.owner, step.prefixes, level));
+  }
+  return search.hits();
+}
+
+/** The live beams of every query between levels (shared by the sync and async searches). */
+class BeamSearchState {
+  private beams: Beam[][];
+
+  constructor(
+    private readonly trie: SidTrie,
+    queries: number,
+    private readonly beamWidth: number,
+    private readonly options: BeamSearchOptions,
+  ) {
+    if (!(beamWidth >= 1)) throw new Error('beamWidth must be at least 1');
+    this.beams = Array.from({ length: queries }, () => [{ node: 0, prefix: new Int32Array(0), score: 0 }]);
+  }
+
+  /** The prefixes to score at `level` (all queries' beams, flattened) and their owners; null when none is left. */
+  pending(): { owner: Int32Array; prefixes: Int32Array[] } | null {
+    const prefixes: Int32Array[] = [];
     const owner: number[] = [];
-    beams.forEach((list, q) => {
+    this.beams.forEach((list, q) => {
       for (const beam of list) {
-        flat.push(beam.prefix);
+        prefixes.push(beam.prefix);
         owner.push(q);
       }
     });
-    if (flat.length === 0) break;
-    const logProbs = score(Int32Array.from(owner), flat, level);
-    if (logProbs.length % flat.length !== 0)
-      throw new Error(`scorer returned ${logProbs.length} values for ${flat.length} beams`);
-    const vocab = logProbs.length / flat.length;
+    return prefixes.length === 0 ? null : { owner: Int32Array.from(owner), prefixes };
+  }
+
+  /** Extends every beam along its trie children by the scores of `level` and keeps the best per query. */
+  advance(level: number, logProbs: Float32Array): void {
+    const trie = this.trie;
+    const rowsCount = this.beams.reduce((n, list) => n + list.length, 0);
+    if (logProbs.length % rowsCount !== 0) throw new Error(`scorer returned ${logProbs.length} values for ${rowsCount} beams`);
+    const vocab = logProbs.length / rowsCount;
+    const last = level === trie.depth - 1;
+    const allow = this.options.allowItem;
     let row = 0;
-    beams = beams.map((list) => {
+    this.beams = this.beams.map((list, query) => {
       const candidates: { beam: Beam; code: number; child: number; score: number; order: number }[] = [];
       for (const beam of list) {
         const base = row++ * vocab;
         for (let e = trie.childStart[beam.node]!; e < trie.childStart[beam.node + 1]!; e++) {
           const code = trie.childCode[e]!;
           if (code >= vocab) throw new Error(`scorer vocab ${vocab} at level ${level} does not cover code ${code}`);
+          const child = trie.childNode[e]!;
+          if (last && allow && !allow(trie.leafItem[child]!, query)) continue;
           const s = beam.score + logProbs[base + code]!;
-          candidates.push({
-            beam,
-            code,
-            child: trie.childNode[e]!,
-            score: Number.isNaN(s) ? -Infinity : s,
-            order: candidates.length,
-          });
+          candidates.push({ beam, code, child, score: Number.isNaN(s) ? -Infinity : s, order: candidates.length });
         }
       }
       candidates.sort((a, b) => b.score - a.score || a.order - b.order);
-      return candidates.slice(0, beamWidth).map((c) => {
+      return candidates.slice(0, this.beamWidth).map((c) => {
         const prefix = new Int32Array(level + 1);
         prefix.set(c.beam.prefix, 0);
         prefix[level] = c.code;
@@ -90,5 +149,9 @@ export function constrainedBeamSearchBatch(
       });
     });
   }
-  return beams.map((list) => list.map((b) => ({ item: trie.leafItem[b.node]!, score: b.score, sid: b.prefix })));
+
+  /** Finished beams as items, best first per query. */
+  hits(): BeamHit[][] {
+    return this.beams.map((list) => list.map((b) => ({ item: this.trie.leafItem[b.node]!, score: b.score, sid: b.prefix })));
+  }
 }

@@ -16,6 +16,7 @@ import { buildBatch, type TrainingBatch, type TrainingSequence } from './batches
 import { fullSoftmaxWindowLoss, sampledSoftmaxWindowLoss } from './losses.ts';
 import { applyWeightDecay, learningRateAt, trainingSamples, type LrSchedule } from './schedule.ts';
 import type { ClosableGradientWorker, TrainerHost } from './options.ts';
+import type { SidHeadObjective } from './sid-loss.ts';
 import { MULBERRY32_INCREMENT, mulberry32Output } from '../util/rng.ts';
 import { sha256Hex } from '../util/sha256.ts';
 import type { GradientWorkerLike, SampledNegatives, TrainOptions } from './options.ts';
@@ -144,6 +145,8 @@ export class DecoderTrainer {
     readonly config: DecoderConfig,
     readonly options: TrainOptions,
     readonly itemEncoder?: ItemEncoder,
+    /** The SID head's multi-task objective (`--sid-head`), src/train/sid-loss.ts. */
+    readonly sidHead?: SidHeadObjective,
   ) {
     this.params = initDecoderParams(config, options.seed);
     if (options.ranking) for (const [n, v] of initRankingParams(config, options.ranking, options.seed)) this.params.set(n, v);
@@ -166,6 +169,7 @@ export class DecoderTrainer {
     const vars = new Map<string, tf.Variable>(this.params);
     if (this.itemEncoder && this.config.usePrefixMem)
       for (const [n, v] of this.itemEncoder.namedVariables()) vars.set(`prefixmem.${n}`, v);
+    if (this.sidHead) for (const [n, v] of this.sidHead.variables) vars.set(n, v);
     return vars;
   }
 
@@ -228,11 +232,16 @@ export class DecoderTrainer {
         tf.tensor1d(batch.queryHorizons, 'int32'),
       ); // [N, d]
       const mask = tf.tensor2d(batch.positiveMask, [N, W]); // [N, W]
+      const extra = this.sidHead?.loss(queries, batch); // the SID head's multi-task term
+      const withExtra = (loss: tf.Scalar): tf.Scalar => (extra ? tf.add(loss, extra) : loss);
       const temperature = this.config.temperature;
       if (!negatives) {
         const table = this.decoder.retrievalTable(); // [I, d]
         const positives = tf.reshape(tf.gather(table, tf.tensor1d(batch.positives, 'int32')), [N, W, -1]) as tf.Tensor3D; // [N, W, d]
-        return withRanking(fullSoftmaxWindowLoss({ queries, table, positives, positiveMask: mask, temperature }), states.caches);
+        return withRanking(
+          withExtra(fullSoftmaxWindowLoss({ queries, table, positives, positiveMask: mask, temperature })),
+          states.caches,
+        );
       }
       const emb = this.decoder.retrievalEmbeddings(tf.tensor1d(candidates, 'int32')); // [U, d]
       const positives = tf.reshape(tf.gather(emb, tf.tensor1d(posLocal, 'int32')), [N, W, -1]) as tf.Tensor3D; // [N, W, d]
@@ -249,15 +258,17 @@ export class DecoderTrainer {
         negativeLogQ = tf.tensor1d(negatives.logQ);
       }
       return withRanking(
-        sampledSoftmaxWindowLoss({
-          queries,
-          positives,
-          positiveMask: mask,
-          negatives: negs,
-          positiveLogQ,
-          negativeLogQ,
-          temperature,
-        }),
+        withExtra(
+          sampledSoftmaxWindowLoss({
+            queries,
+            positives,
+            positiveMask: mask,
+            negatives: negs,
+            positiveLogQ,
+            negativeLogQ,
+            temperature,
+          }),
+        ),
         states.caches,
       );
     };
@@ -719,6 +730,7 @@ export class DecoderTrainer {
 
   dispose(): void {
     for (const v of this.params.values()) v.dispose();
+    this.sidHead?.dispose();
     this.optimizer.dispose();
   }
 }

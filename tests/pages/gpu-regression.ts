@@ -7,7 +7,8 @@
  *
  * Stages: embedding lookup, PrefixMem, decoder forward (all positions), heads (every outcome x
  * horizon query), ranking head (100 candidates scored from the KV cache; models with a head), scoring (queries @ itemsᵀ), top-k (src/gpu/score-topk.ts: the fused WGSL kernel on
- * WebGPU), SID beam search over the trie, full recommend through the engine.
+ * WebGPU), the SID head (one level's log-probabilities over the live beams' prefixes) and SID
+ * generation (beam search over the trie with that head), full recommend through the engine.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-webgpu';
@@ -16,16 +17,18 @@ import { buildSyntheticModel } from '../../src/bench/synthetic-model.ts';
 import { Engine } from '../../src/engine/engine.ts';
 import { probeWebGPU } from '../../src/engine/backend.ts';
 import type { AdapterReport } from '../../src/engine/protocol.ts';
-import { readSidArtifacts, sidBeamSearch } from '../../src/engine/sid-retrieval.ts';
+
 import { scoreTopK } from '../../src/gpu/score-topk.ts';
 import { loadDecoder } from '../../src/model/artifacts.ts';
 import { decodeCatalog } from '../../src/model/catalog-file.ts';
 import { parseManifest, type ArtifactRole, type ModelManifest } from '../../src/model/manifest.ts';
-import { DEFAULT_PREFIXMEM_CONFIG, PrefixMem, prefixHashConfigOf } from '../../src/model/prefixmem.ts';
+import { DEFAULT_PREFIXMEM_CONFIG, PrefixMem, prefixHashConfigOf, prefixMemConfigFor } from '../../src/model/prefixmem.ts';
+import { PrefixMemItemEncoder } from '../../src/model/prefixmem-items.ts';
+import { SidDecoding, sidHeadConfigFor } from '../../src/model/sid-decoding.ts';
+import { initSidHeadVariables, SidHead } from '../../src/model/sid-head.ts';
 import { DecoderRuntime, type HistoryEvent } from '../../src/model/runtime.ts';
 import { prefixHashIndices } from '../../src/sid/prefix-hash.ts';
 import { buildSidTable } from '../../src/sid/sid-table.ts';
-import { buildTrie } from '../../src/sid/trie.ts';
 
 /** One stage's comparison. */
 export interface StageReport {
@@ -37,7 +40,7 @@ export interface StageReport {
   maxRelError: number;
   /** Share of the reference's top-k found in WebGPU's top-k (top-k style stages). */
   overlap?: number;
-  /** Exact equality of index lists (top-k, beam search, recommend). */
+  /** Exact equality of index lists (top-k, SID generation, recommend). */
   identical?: boolean;
   ms: { cpu: number; webgpu: number };
   /** Which implementation ran on WebGPU, where there is a choice. */
@@ -127,8 +130,6 @@ interface SharedInputs {
   requests: { outcome: number; horizon: number }[];
   /** Reference queries [Q, d], fed to scoring / top-k on both backends. */
   queries?: Float32Array;
-  /** Reference scores [Q, N], fed to beam search on both backends. */
-  scores?: Float32Array;
 }
 
 async function runStages(
@@ -184,17 +185,39 @@ async function runStages(
     out.set('top-k', { values: indices, ms: performance.now() - t0, path: top.path });
     tf.dispose([top.values, top.indices, queries]);
 
-    // SID beam search over the model's trie (or a trie over seeded 3-level codes when it ships none).
-    const sid =
-      readSidArtifacts(files, itemCount) ??
-      (() => {
-        const { table } = buildSidTable(seededInts(itemCount * 3, 32, 9), itemCount, 3, 32);
-        return { table, trie: buildTrie(table) };
-      })();
-    const scores = inputs.scores ?? (out.get('scoring')!.values as Float32Array);
-    const t1 = performance.now();
-    const beams = sidBeamSearch(sid.trie, scores, itemCount, inputs.requests.length, RECOMMEND_K);
-    out.set('beam search', { values: beams.indices, ms: performance.now() - t1 });
+    // The SID head and SID generation over seeded 3 x 32 codes (+ disambiguation) with seeded
+    // PrefixMem and head weights: identical on both backends, whatever the model ships.
+    const { table } = buildSidTable(seededInts(itemCount * 3, 32, 9), itemCount, 3, 32);
+    const sidMem = new PrefixMem(prefixMemConfigFor(table, { dim, tableSize: 1024 }), 5);
+    const encoder = new PrefixMemItemEncoder(sidMem, table);
+    const headConfig = sidHeadConfigFor(encoder, dim);
+    const headVariables = initSidHeadVariables(headConfig, 6);
+    const sid = new SidDecoding(new SidHead(headConfig, headVariables), encoder);
+    const sidQueries = tf.tensor2d(queryValues, [inputs.requests.length, dim]);
+    try {
+      const prefixes = Array.from({ length: 64 }, (_, i) => {
+        const item = inputs.lookupItems[i % inputs.lookupItems.length]!;
+        return Int32Array.from(table.codes.subarray(item * table.sidLength, item * table.sidLength + 2));
+      });
+      const beamQueries = Int32Array.from({ length: 64 }, (_, i) => i % inputs.requests.length);
+      out.set(
+        'SID head',
+        await valuesOf(() =>
+          sid.levelLogProbs(tf.gather(sidQueries, tf.tensor1d(beamQueries, 'int32')) as tf.Tensor2D, prefixes, 2),
+        ),
+      );
+      await sid.generate(sidQueries, RECOMMEND_K); // warm-up: shader compilation is not part of the stage's time
+      const t1 = performance.now();
+      const generated = await sid.generate(sidQueries, RECOMMEND_K);
+      const ms = performance.now() - t1;
+      const lists = new Int32Array(inputs.requests.length * RECOMMEND_K).fill(-1);
+      generated.forEach((g, q) => lists.set(g.items.subarray(0, RECOMMEND_K), q * RECOMMEND_K));
+      out.set('SID generation', { values: lists, ms });
+    } finally {
+      tf.dispose([sidQueries, ...headVariables.values()]);
+      encoder.dispose();
+      sidMem.dispose();
+    }
   } finally {
     loaded.dispose();
   }
@@ -279,7 +302,6 @@ async function run(model: string): Promise<RegressionRun> {
 
   const reference = await runStages('cpu', manifest, files, inputs);
   inputs.queries = reference.get('heads')!.values as Float32Array;
-  inputs.scores = reference.get('scoring')!.values as Float32Array;
   const webgpu = await runStages('webgpu', manifest, files, inputs);
 
   const stages: StageReport[] = [];
@@ -288,7 +310,7 @@ async function run(model: string): Promise<RegressionRun> {
     stages.push(
       stage === 'top-k'
         ? compareLists(stage, ref, gpu, TOP_K)
-        : stage === 'beam search'
+        : stage === 'SID generation'
           ? compareLists(stage, ref, gpu, RECOMMEND_K)
           : compare(stage, ref, gpu),
     );

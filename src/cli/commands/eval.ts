@@ -36,6 +36,12 @@ export const summary = 'Evaluate a model or baseline (full ranking, masked + unm
 export const options: OptionTable = {
   ...DATASET_OPTIONS,
   model: { type: 'string', value: '<spec>', help: 'popular | cooc | <dir>/manifest.json or decoder:<dir> (trained decoder)' },
+  mode: {
+    type: 'string',
+    value: 'embedding|sid|sid+rerank',
+    help: 'trained decoders: embedding top-k (default), SID generation with the SID head,\nor SID candidates re-scored by the embedding query',
+  },
+  beam: { type: 'string', value: '<n>', help: 'beam width per query of --mode sid|sid+rerank (default 50)' },
   params: { type: 'string', value: 'k=v,...', help: 'model parameters (cooc: window, forward, neighbors, lastN, decay)' },
   tune: { type: 'boolean', help: 'cooc only: grid-search params on the VALIDATION split first, then test the best' },
   split: { type: 'string', value: 'loo|window', help: 'leave-one-out (default) or future window' },
@@ -214,9 +220,17 @@ export async function run(args: ParsedArgs): Promise<number> {
     process.stderr.write(`best: ${params}\n`);
   }
 
+  const mode = choiceOption(args, 'mode', ['embedding', 'sid', 'sid+rerank'] as const);
+  const beam = optionalNumber(args, 'beam', { integer: true, min: 1, max: 512 });
+  if (beam !== undefined && (mode ?? 'embedding') === 'embedding') throw new UsageError('--beam needs --mode sid or sid+rerank');
   let recommender;
   try {
-    recommender = await createEvalRecommender({ model: modelSpec, params });
+    recommender = await createEvalRecommender({
+      model: modelSpec,
+      params,
+      ...(mode ? { mode } : {}),
+      ...(beam !== undefined ? { beam } : {}),
+    });
   } catch (error) {
     throw new CliError((error as Error).message);
   }

@@ -34,6 +34,8 @@ import { setupTrainingBackend } from '../../train/backend.ts';
 import { LR_SCHEDULES, TRAIN_WINDOWS } from '../../train/schedule.ts';
 import { nodeTrainerHost } from '../../train/node-host.ts';
 import { warmStart, WarmStartError } from '../../train/warm-start.ts';
+import { DEFAULT_SID_HEAD_WEIGHT, SidHeadObjective } from '../../train/sid-loss.ts';
+import { sidHeadConfigFor } from '../../model/sid-decoding.ts';
 import {
   CheckpointError,
   DEFAULT_TRAIN_OPTIONS,
@@ -104,6 +106,11 @@ export const options: OptionTable = {
     value: 'id|sid|id+sid',
     help: "item representation: learned ID embedding, PrefixMem over semantic IDs\n(built here with the dataset's default SID shape), or both (default id)",
   },
+  'sid-head': {
+    type: 'boolean',
+    help: 'also train the SID decoding head (generative retrieval, recommend mode sid);\nneeds --item-rep sid or id+sid',
+  },
+  'sid-head-weight': { type: 'string', value: '<w>', help: 'weight of the SID loss against the retrieval loss (default 1)' },
   seed: { type: 'string', value: '<n>', help: 'seed for init, shuffles, negatives (default 42)' },
   patience: { type: 'string', value: '<n>', help: 'early-stopping patience in epochs (default 5)' },
   'validate-every': { type: 'string', value: '<n>', help: 'validate every n epochs (default 1)' },
@@ -177,6 +184,8 @@ export interface TrainCommandSettings {
   itemPrecision: ItemPrecision;
   train: Omit<TrainOptions, 'log' | 'shouldStop'>;
   valUsers: number;
+  /** --sid-head: the SID head's loss weight; absent = no SID head. */
+  sidHeadWeight?: number;
 }
 
 const positiveInt = { integer: true, min: 1 } as const;
@@ -229,6 +238,11 @@ export function trainSettings(args: ParsedArgs): TrainCommandSettings {
   if (train.resume && args.options.has('init-from'))
     throw new UsageError('--init-from starts a new run: it cannot be combined with --resume');
   const itemRep = choiceOption(args, 'item-rep', ['id', 'sid', 'id+sid'] as const) ?? 'id';
+  const sidHead = args.flags.has('sid-head');
+  if (!sidHead && args.options.has('sid-head-weight')) throw new UsageError('--sid-head-weight needs --sid-head');
+  if (sidHead && itemRep === 'id') throw new UsageError('--sid-head reads PrefixMem: use --item-rep sid or id+sid');
+  const sidHeadWeight = sidHead ? numberOption(args, 'sid-head-weight', DEFAULT_SID_HEAD_WEIGHT, { above: 0 }) : undefined;
+  if (sidHead && train.workers > 1) throw new UsageError('--sid-head trains on one thread: use --workers 1');
   return {
     model,
     timeFeatures: onOffOption(args, 'time-features'),
@@ -236,6 +250,7 @@ export function trainSettings(args: ParsedArgs): TrainCommandSettings {
     itemPrecision: choiceOption(args, 'item-precision', ITEM_PRECISIONS) ?? 'fp32',
     train,
     valUsers: numberOption(args, 'val-users', 0, { integer: true, min: 0 }),
+    ...(sidHeadWeight !== undefined ? { sidHeadWeight } : {}),
   };
 }
 
@@ -311,7 +326,13 @@ export async function run(args: ParsedArgs): Promise<number> {
       `semantic IDs: ${t.levels} levels x ${t.codebookSize} codes (+${t.disambiguationSize} disambiguation) in ${((performance.now() - ts) / 1000).toFixed(1)} s`,
     );
   }
-  const trainer = new DecoderTrainer(config, options, encoder);
+  const sidHead =
+    encoder && settings.sidHeadWeight !== undefined
+      ? new SidHeadObjective(sidHeadConfigFor(encoder, config.dim), encoder, options.seed + 17, settings.sidHeadWeight)
+      : undefined;
+  if (sidHead)
+    log(`SID head: ${JSON.stringify(sidHead.config)}, weight ${sidHead.weight}, up to ${sidHead.maxRows} queries per step`);
+  const trainer = new DecoderTrainer(config, options, encoder, sidHead);
   const initFrom = args.options.get('init-from');
   if (initFrom) {
     try {
@@ -383,6 +404,7 @@ export async function run(args: ParsedArgs): Promise<number> {
     config,
     params: new Map(trainer.trainableVariables()),
     ...(encoder ? { prefixMem: encoder.prefixMem.config } : {}),
+    ...(sidHead ? { sidHead: sidHead.config } : {}),
     ...(sidInfo ? { sid: sidInfo } : {}),
     ...(options.ranking ? { ranking: { hiddenDim: options.ranking.hiddenDim } } : {}),
     itemEmbeddings: table,

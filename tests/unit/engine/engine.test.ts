@@ -119,11 +119,42 @@ describe('Engine (real DecoderRuntime on cpu, fake IndexedDB)', () => {
     }
     const sid = await e.recommend({ k: 5, mode: 'sid', beamWidth: 8 });
     expect(sid.mode).toBe('sid');
+    expect(sid.kernel).toBe('sid-beam');
     expect(sid.items).toHaveLength(5);
     for (const item of sid.items) {
       expect(item.score).toBeLessThanOrEqual(0); // log-probabilities
       expect(['i6', 'i7', 'i8']).not.toContain(item.itemId);
     }
+    // A denied item never comes out of the beam; its slot goes to the next one.
+    const denied = sid.items[0]!.itemId;
+    const withoutIt = await e.recommend({ k: 5, mode: 'sid', beamWidth: 8, filter: { deny: [denied] } });
+    expect(withoutIt.items).toHaveLength(5);
+    expect(withoutIt.items.map((i) => i.itemId)).not.toContain(denied);
+    // sid+rerank: the beam's candidates re-scored by query · item (cosines), seen items still excluded.
+    const hybrid = await e.recommend({ k: 5, mode: 'sid+rerank', beamWidth: 8 });
+    expect(hybrid.kernel).toBe('sid-rerank');
+    expect(hybrid.items).toHaveLength(5);
+    const embedding = await e.recommend({ k: 5, filter: { allow: hybrid.items.map((i) => i.itemId) } });
+    expect(new Set(embedding.items.map((i) => i.itemId))).toEqual(new Set(hybrid.items.map((i) => i.itemId)));
+    for (const item of hybrid.items) {
+      expect(Math.abs(item.score)).toBeLessThanOrEqual(1 + 1e-5);
+      expect(['i6', 'i7', 'i8']).not.toContain(item.itemId);
+    }
+    await e.dispose();
+  });
+
+  it('refuses the SID modes, by name, on a model without a SID head', async () => {
+    const headless = await tinyModel('https://cdn.test/headless/', 7, 40, undefined, { sidHead: false });
+    const e = engine(headless.bodies);
+    const status = await e.load(options(`engine-${dbCounter++}`, { modelUrl: headless.manifestUrl }));
+    expect(status.sidAvailable).toBe(false);
+    await e.record(events([1, 2]));
+    for (const mode of ['sid', 'sid+rerank'] as const) {
+      const error = await e.recommend({ k: 3, mode }).catch((x: unknown) => x);
+      expect(error).toBeInstanceOf(InvalidArgumentError);
+      expect((error as Error).message).toMatch(/no SID head.*--sid-head/);
+    }
+    expect((await e.recommend({ k: 3 })).items).toHaveLength(3);
     await e.dispose();
   });
 

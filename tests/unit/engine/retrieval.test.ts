@@ -2,9 +2,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../../src/errors/errors.ts';
 import { MASKED_SCORE, apportion, buildMask, mergeCandidates, planQueries, retrieveTopK } from '../../../src/engine/retrieval.ts';
-import { sidBeamSearch, subtreeLogMass } from '../../../src/engine/sid-retrieval.ts';
-import { buildSidTable } from '../../../src/sid/sid-table.ts';
-import { buildTrie } from '../../../src/sid/trie.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -96,33 +93,5 @@ describe('scoring', () => {
   it('builds allow/deny/seen masks', () => {
     const m = Math.fround(MASKED_SCORE);
     expect(Array.from(buildMask(4, [0], [0, 1, 2], [2]))).toEqual([m, 0, m, m]);
-  });
-});
-
-describe('SID beam search', () => {
-  // 4 items, 2 levels of 2 codes: item0=(0,0), item1=(0,1), item2=(1,0), item3=(1,1).
-  const { table } = buildSidTable(Int32Array.from([0, 0, 0, 1, 1, 0, 1, 1]), 4, 2, 2);
-  const trie = buildTrie(table);
-
-  it('computes subtree masses as log-sum-exp of item scores', () => {
-    const mass = subtreeLogMass(trie, [0, Math.log(3), Math.log(2), Math.log(2)]);
-    expect(mass[0]).toBeCloseTo(Math.log(1 + 3 + 2 + 2), 6);
-  });
-
-  it('finds items by exact log-probability and prunes by prefix mass', () => {
-    // p ∝ [1, 3, 2, 2]: prefix 0 has mass 4 and prefix 1 mass 4; with beam 1 the tie goes to code 0, then item1.
-    const scores = Float32Array.from([0, Math.log(3), Math.log(2), Math.log(2)]);
-    const wide = sidBeamSearch(trie, scores, 4, 1, 4);
-    expect(Array.from(wide.indices)).toEqual([1, 2, 3, 0]);
-    expect(wide.scores[0]).toBeCloseTo(Math.log(3 / 8), 5);
-    const narrow = sidBeamSearch(trie, scores, 4, 1, 1);
-    expect(Array.from(narrow.indices)).toEqual([1]);
-  });
-
-  it('never returns masked items as valid', () => {
-    const scores = Float32Array.from([0, MASKED_SCORE, 0, MASKED_SCORE]);
-    const out = sidBeamSearch(trie, scores, 4, 1, 4);
-    const valid = Array.from(out.indices).filter((_, j) => out.scores[j]! > MASKED_SCORE / 10);
-    expect(valid.sort()).toEqual([0, 2]);
   });
 });

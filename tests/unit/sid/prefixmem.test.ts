@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PrefixMem, prefixHashConfigOf, type PrefixMemConfig } from '../../../src/model/prefixmem.ts';
-import { SidHead, crossEntropy } from '../../../src/experiments/sid-head.ts';
+import { SidHead, crossEntropy, initSidHeadVariables } from '../../../src/model/sid-head.ts';
 import { prefixHashIndices } from '../../../src/sid/prefix-hash.ts';
 import { setupTrainingBackend } from '../../../src/train/backend.ts';
 
@@ -111,20 +111,21 @@ describe('PrefixMem', () => {
   it('trains on wasm: gradients reach the memory tables and the loss falls', () => {
     // Tiny task: classify the three items from their PrefixMem representation.
     const mem = new PrefixMem(config, 7);
-    const head = new SidHead({ vocabSizes: [3], queryDim: 8, prefixDim: 8, hiddenDim: 16 }, 7);
+    const headConfig = { vocabSizes: [3], queryDim: 8, prefixDim: 8, hiddenDim: 16 };
+    const headVariables = initSidHeadVariables(headConfig, 7);
+    const head = new SidHead(headConfig, headVariables);
     const { codes, hash } = inputs(codesArray);
     const targets = tf.tensor1d([0, 1, 2], 'int32');
     const optimizer = tf.train.adam(0.05);
     const memBefore = mem.variables.get('prefixmem.memory')!.arraySync();
     const loss = () => crossEntropy(head.logits(mem.embedItems(codes, hash), null, 0), targets);
     const first = (loss().dataSync() as Float32Array)[0]!;
-    for (let step = 0; step < 30; step++)
-      optimizer.minimize(loss, false, [...mem.variables.values(), ...head.variables.values()]);
+    for (let step = 0; step < 30; step++) optimizer.minimize(loss, false, [...mem.variables.values(), ...headVariables.values()]);
     const last = (loss().dataSync() as Float32Array)[0]!;
     expect(last).toBeLessThan(first * 0.2);
     expect(mem.variables.get('prefixmem.memory')!.arraySync()).not.toEqual(memBefore);
     tf.dispose([codes, hash, targets]);
     mem.dispose();
-    head.dispose();
+    for (const v of headVariables.values()) v.dispose();
   });
 });
