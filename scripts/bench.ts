@@ -134,7 +134,7 @@ async function writeSyntheticModels(): Promise<void> {
     const dir = join(root, 'dist-test', 'bench-models', `n${itemCount}`);
     mkdirSync(dir, { recursive: true });
     const t0 = performance.now();
-    const files = await buildSyntheticModel({ itemCount, seed: itemCount });
+    const files = await buildSyntheticModel({ itemCount, seed: itemCount, sidHead: true });
     let bytes = 0;
     for (const [path, data] of files) {
       writeFileSync(join(dir, path), data);
@@ -157,15 +157,18 @@ function markdown(results: BenchRunResult[], training: TrainingThroughput | { sk
     '',
     `Cold start: over the loopback (no network cost) / over an emulated ${networkLabel} network (a local proxy: one RTT per request, bodies streamed at that bandwidth). Warm start: IndexedDB -> ready in a new worker.`,
     '',
-    '| backend | items | cold start ms (loopback / network) | warm start ms | warm vs cold speed-up (loopback / network) | recommend p50 / p95 ms (history 10 · 50 · 200) | bare score+top-k p50 ms | ratio at 200 | full recompute vs KV append ms (200) | KV speed-up | peak tensor MiB |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| backend | items | cold start ms (loopback / network) | warm start ms | warm vs cold speed-up (loopback / network) | recommend p50 / p95 ms (history 10 · 50 · 200) | SID p50 / p95 ms (sid · sid+rerank, history 50) | bare score+top-k p50 ms | ratio at 200 | full recompute vs KV append ms (200) | KV speed-up | peak tensor MiB |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of results) {
     const recs = historyLengths
       .map((h) => `${fmt(r.recommend[String(h)]?.p50 ?? NaN)}/${fmt(r.recommend[String(h)]?.p95 ?? NaN)}`)
       .join(' · ');
+    const sid = ['sid', 'sid+rerank']
+      .map((m) => `${fmt(r.sidRecommend?.[m]?.p50 ?? NaN)}/${fmt(r.sidRecommend?.[m]?.p95 ?? NaN)}`)
+      .join(' · ');
     lines.push(
-      `| ${r.backend}${r.adapter ? ` (${r.adapter})` : ''} | ${r.itemCount.toLocaleString()} | ${fmt(r.coldStartMs)} / ${fmt(r.networkColdStartMs ?? NaN)} | ${fmt(r.warmStartMs)} | ${(r.coldStartMs / r.warmStartMs).toFixed(1)}x / ${r.networkColdStartMs ? `${(r.networkColdStartMs / r.warmStartMs).toFixed(1)}x` : 'n/a'} | ${recs} | ${fmt(r.lowerBound.p50)} | ${(r.ratioToLowerBound['200'] ?? NaN).toFixed(2)}x | ${fmt(r.fullRecomputeMs.p50)} vs ${fmt(r.incrementalMs.p50)} | ${r.incrementalSpeedup.toFixed(1)}x | ${(r.peakTensorBytes / 2 ** 20).toFixed(0)} |`,
+      `| ${r.backend}${r.adapter ? ` (${r.adapter})` : ''} | ${r.itemCount.toLocaleString()} | ${fmt(r.coldStartMs)} / ${fmt(r.networkColdStartMs ?? NaN)} | ${fmt(r.warmStartMs)} | ${(r.coldStartMs / r.warmStartMs).toFixed(1)}x / ${r.networkColdStartMs ? `${(r.networkColdStartMs / r.warmStartMs).toFixed(1)}x` : 'n/a'} | ${recs} | ${sid} | ${fmt(r.lowerBound.p50)} | ${(r.ratioToLowerBound['200'] ?? NaN).toFixed(2)}x | ${fmt(r.fullRecomputeMs.p50)} vs ${fmt(r.incrementalMs.p50)} | ${r.incrementalSpeedup.toFixed(1)}x | ${(r.peakTensorBytes / 2 ** 20).toFixed(0)} |`,
     );
   }
   lines.push('');
@@ -197,6 +200,24 @@ function markdown(results: BenchRunResult[], training: TrainingThroughput | { sk
 
 function targets(results: BenchRunResult[]): string[] {
   const out: string[] = [];
+  // Generative retrieval (issue 16): SID generation flat in catalog size, and well under embedding top-k at 1M.
+  for (const backend of new Set(results.map((r) => r.backend))) {
+    const rows = results.filter((r) => r.backend === backend && r.sidRecommend?.sid);
+    const smallest = rows.reduce<BenchRunResult | undefined>((a, r) => (!a || r.itemCount < a.itemCount ? r : a), undefined);
+    const largest = rows.reduce<BenchRunResult | undefined>((a, r) => (!a || r.itemCount > a.itemCount ? r : a), undefined);
+    if (!smallest || !largest || smallest === largest) continue;
+    const growth = largest.sidRecommend!.sid!.p50 / smallest.sidRecommend!.sid!.p50;
+    out.push(
+      `${backend}: SID generation p50 at ${largest.itemCount.toLocaleString()} items = ${growth.toFixed(2)}x the p50 at ${smallest.itemCount.toLocaleString()} (target <= 1.5x): ${growth <= 1.5 ? 'met' : 'MISSED'}`,
+    );
+    const embedding = largest.recommend['50']?.p50;
+    if (embedding !== undefined) {
+      const speedup = embedding / largest.sidRecommend!.sid!.p50;
+      out.push(
+        `${backend}: at ${largest.itemCount.toLocaleString()} items SID generation is ${speedup.toFixed(1)}x faster than embedding top-k at history 50 (target >= 5x): ${speedup >= 5 ? 'met' : 'MISSED'}`,
+      );
+    }
+  }
   for (const r of results) {
     const ratio = r.ratioToLowerBound['200'];
     if (r.itemCount === 100000 && ratio !== undefined)

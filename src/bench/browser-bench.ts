@@ -66,6 +66,11 @@ export interface BenchRunResult {
   recommend: Record<string, LatencyStats>;
   /** One scoring pass + top-k over the same table with the same number of queries. */
   lowerBound: LatencyStats;
+  /**
+   * recommend() at history 50 in the generative modes (`sid`, `sid+rerank`; beam = the engine's default),
+   * when the model has a SID head.
+   */
+  sidRecommend?: Record<string, LatencyStats>;
   /** recommend p50 / lowerBound p50, by history length. */
   ratioToLowerBound: Record<string, number>;
   /** Decoder alone at history 200: full prefill vs one-token KV append (each with queries + read-back). */
@@ -202,6 +207,32 @@ export async function runBench(config: BenchRunConfig, log: (line: string) => vo
     );
   }
 
+  // The generative modes at history 50, when the model has a SID head.
+  let sidRecommend: Record<string, LatencyStats> | undefined;
+  if (status.sidAvailable) {
+    sidRecommend = {};
+    const history = syntheticHistory(50, status.itemCount, outcomeCount, 50);
+    await engine.replaceHistory(
+      history.map((e) => ({ itemId: String(e.item), outcome: status.outcomes[e.outcome]!, time: e.time })),
+    );
+    for (const mode of ['sid', 'sid+rerank'] as const) {
+      const request = { k: config.k, horizon: 'all' as const, excludeSeen: true, mode };
+      for (let i = 0; i < 2; i++) await engine.recommend(request); // warm-up (shader compile)
+      const samples = await timeCalls(
+        async () => {
+          await engine.recommend(request);
+          notePeak();
+        },
+        config.repeats,
+        config.timeBudgetMs,
+      );
+      sidRecommend[mode] = latencyStats(samples);
+      log(
+        `${config.backend}: recommend mode ${mode} at history 50: p50 ${sidRecommend[mode]!.p50.toFixed(1)} ms over ${samples.length} calls`,
+      );
+    }
+  }
+
   // Reference measurements on the same backend, same worker.
   const { manifest, files } = await fetchArtifacts(config.modelUrl);
   const runtime = DecoderRuntime.fromArtifacts(manifest, files);
@@ -265,6 +296,7 @@ export async function runBench(config: BenchRunConfig, log: (line: string) => vo
     warmStartSource: status.modelSource,
     queriesPerCall,
     recommend,
+    ...(sidRecommend ? { sidRecommend } : {}),
     lowerBound,
     ratioToLowerBound,
     fullRecomputeMs,

@@ -45,7 +45,7 @@ interface ViewState {
   /** Share given to the first positive outcome (e.g. love); the rest goes to the second. */
   budgetFirst: number;
   horizon: string;
-  mode: 'embedding' | 'sid';
+  mode: 'embedding' | 'sid' | 'sid+rerank';
   order: 'retrieval' | 'utility';
 }
 
@@ -120,7 +120,14 @@ export async function mountDemo(root: HTMLElement, engine: DemoEngine, shell: De
     el(
       'option',
       { value: 'sid', disabled: !engine.sidAvailable },
-      engine.sidAvailable ? 'Generated codes (SID beam search)' : 'Generated codes (this model has no SIDs)',
+      engine.sidAvailable ? 'Generated codes (SID beam search)' : 'Generated codes (this model has no SID head)',
+    ),
+    el(
+      'option',
+      { value: 'sid+rerank', disabled: !engine.sidAvailable },
+      engine.sidAvailable
+        ? 'Generated, then re-scored (SID beam + embedding)'
+        : 'Generated, then re-scored (this model has no SID head)',
     ),
   );
   const orderSelect = el(
@@ -442,7 +449,8 @@ export async function mountDemo(root: HTMLElement, engine: DemoEngine, shell: De
     recsList.setAttribute('aria-busy', 'true');
     const { items, millis } = await engine.recommend(request());
     if (run !== recommendationRun) return []; // a newer request superseded this one
-    const how = state.mode === 'sid' ? 'generated codes' : 'closest matches';
+    const how =
+      state.mode === 'sid' ? 'generated codes' : state.mode === 'sid+rerank' ? 'generated codes, re-scored' : 'closest matches';
     const where = lastStatus ? (lastStatus.backend === 'webgpu' ? 'graphics card' : 'CPU') : 'device';
     recsMeta.textContent = `Picked for you from your ${history.length} rating${history.length === 1 ? '' : 's'} in ${millis.toFixed(0)} ms on your ${where} (${how}).`;
     recsMeta.dataset.millis = String(millis);
@@ -561,7 +569,8 @@ export async function mountDemo(root: HTMLElement, engine: DemoEngine, shell: De
     refresh();
   });
   modeSelect.addEventListener('change', () => {
-    state.mode = modeSelect.value === 'sid' ? 'sid' : 'embedding';
+    const mode = modeSelect.value;
+    state.mode = mode === 'sid' || mode === 'sid+rerank' ? mode : 'embedding';
     refresh();
   });
   clearButton.addEventListener('click', () => {

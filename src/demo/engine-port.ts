@@ -34,7 +34,8 @@ export interface DemoRecommendRequest {
   outcomeBudget: Record<string, number>;
   /** A horizon name from the model, or 'all' for the multi-token mix. */
   horizon: string;
-  mode: 'embedding' | 'sid';
+  /** Retrieval: embedding top-k, SID generation, or SID candidates re-scored by the embedding query. */
+  mode: 'embedding' | 'sid' | 'sid+rerank';
   /** `utility`: re-rank 100 retrieved films by the ranking head's expected utility (models with one). */
   order?: 'retrieval' | 'utility';
 }

@@ -18,10 +18,9 @@ import {
 import { ModelFormatError } from '../errors/errors.ts';
 import { sha256Hex } from '../util/sha256.ts';
 import { packTensors, readTensorValues, unpackTensors, type HostTensor } from './weights-io.ts';
-import { deserializeSidArtifacts } from '../sid/sid-table.ts';
-import type { SidTrie } from '../sid/trie.ts';
+import { deserializeSidArtifacts, type SidArtifacts } from '../sid/sid-table.ts';
 import { PrefixMem, prefixMemConfigFromManifest, type PrefixMemConfig, type StoredPrefixMemConfig } from './prefixmem.ts';
-import { PrefixMemItemEncoder } from './prefixmem-items.ts';
+import { assignPrefixMem, PrefixMemItemEncoder } from './prefixmem-items.ts';
 import { SidDecoding, type SidHeadSection } from './sid-decoding.ts';
 import { SidHead } from './sid-head.ts';
 import { decodeItemTable, encodeItemTable, itemEncodingOf, parseItemEncoding, type ItemPrecision } from './item-table.ts';
@@ -188,7 +187,7 @@ export function loadDecoder(
   let itemEmbeddings: tf.Tensor2D | null = null;
   let prefixMem: PrefixMem | null = null;
   let sidEncoder: PrefixMemItemEncoder | null = null;
-  let sidTrie: SidTrie | undefined;
+  let sidArtifacts: SidArtifacts | undefined;
   const release = () => {
     for (const t of params.values()) t.dispose();
     itemEmbeddings?.dispose();
@@ -206,7 +205,7 @@ export function loadDecoder(
     if (section.decoder.usePrefixMem && !encoder) {
       if (!section.prefixMem) throw new Error('model artifacts: usePrefixMem is set but model.prefixMem is missing');
       const sid = deserializeSidArtifacts(need('sid-codes'));
-      sidTrie = sid.trie;
+      sidArtifacts = sid;
       if (sid.table.items !== itemCount)
         throw new Error(`model artifacts: SID table has ${sid.table.items} items, the model ${itemCount}`);
       prefixMem = new PrefixMem(prefixMemConfigFromManifest(section.prefixMem), 0);
@@ -219,8 +218,18 @@ export function loadDecoder(
     const ranking = section.ranking ? new RankingHead(decoder, params, section.ranking) : undefined;
     let sid: SidDecoding | undefined;
     if (section.sidHead) {
-      if (!sidEncoder) throw new Error('model artifacts: a SID head needs the PrefixMem item representation (usePrefixMem)');
-      sid = new SidDecoding(new SidHead(section.sidHead, params), sidEncoder, sidTrie);
+      // The head reads PrefixMem: the item representation's, or (ID-only item representation) its own.
+      if (!section.prefixMem) throw new Error('model artifacts: a SID head needs model.prefixMem');
+      if (!sidArtifacts) {
+        sidArtifacts = deserializeSidArtifacts(need('sid-codes'));
+        if (sidArtifacts.table.items !== itemCount)
+          throw new Error(`model artifacts: SID table has ${sidArtifacts.table.items} items, the model ${itemCount}`);
+      }
+      if (!prefixMem) {
+        prefixMem = new PrefixMem(prefixMemConfigFromManifest(section.prefixMem), 0);
+        assignPrefixMem(prefixMem, params);
+      }
+      sid = new SidDecoding(new SidHead(section.sidHead, params), prefixMem, sidArtifacts.table, sidArtifacts.trie);
     }
     return {
       decoder,

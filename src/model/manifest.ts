@@ -314,7 +314,8 @@ export function validateManifest(value: unknown, source: string): ModelManifest 
       } catch (error) {
         return fail(`model.sidHead: ${error instanceof Error ? error.message : String(error)}`);
       }
-      if (!config.usePrefixMem) return fail('model.sidHead needs model.decoder.usePrefixMem (the SID head reads PrefixMem)');
+      if (!(manifest.model as { prefixMem?: unknown }).prefixMem)
+        return fail('model.sidHead needs model.prefixMem (the SID head reads PrefixMem)');
       if (sidHead.queryDim !== dim) return fail(`model.sidHead.queryDim ${sidHead.queryDim} but embeddingDim ${dim}`);
       if (!files.has('sid-codes')) return fail('model.sidHead needs a file with role "sid-codes"');
       for (const [name, shape] of sidHeadShapes(sidHead)) {

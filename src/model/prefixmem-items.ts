@@ -13,6 +13,17 @@ import type { SidTable } from '../sid/sid-table.ts';
 import type { ItemEncoder } from './decoder.ts';
 import { PrefixMem, prefixHashConfigOf } from './prefixmem.ts';
 
+/** Overwrites a PrefixMem's variables with loaded values (names with the `prefixmem.` prefix). */
+export function assignPrefixMem(prefixMem: PrefixMem, params: Map<string, tf.Tensor>): void {
+  for (const [name, v] of prefixMem.variables) {
+    const value = params.get(name);
+    if (!value) throw new Error(`model artifacts: missing PrefixMem tensor ${name}`);
+    if (value.shape.join(',') !== v.shape.join(','))
+      throw new Error(`model artifacts: ${name} has shape [${value.shape}], expected [${v.shape}]`);
+    v.assign(value);
+  }
+}
+
 /** Embeds items by their SIDs through PrefixMem. Dispose to free its index tensors (not PrefixMem). */
 export class PrefixMemItemEncoder implements ItemEncoder {
   private readonly codes: tf.Tensor2D; // int32 [items, sidLength]
@@ -38,13 +49,6 @@ export class PrefixMemItemEncoder implements ItemEncoder {
     );
   }
 
-  /** items int32 [n] -> per-position PrefixMem embeddings [n, sidLength, dim] (teacher forcing of the SID head). */
-  embedLevelsOf(items: tf.Tensor1D): tf.Tensor3D {
-    return tf.tidy(() =>
-      this.prefixMem.embedLevels(tf.gather(this.codes, items) as tf.Tensor2D, tf.gather(this.hashRows, items) as tf.Tensor3D),
-    );
-  }
-
   /** PrefixMem's variables without their `prefixmem.` prefix (the trainer and artifacts add it). */
   namedVariables(): Map<string, tf.Variable> {
     const out = new Map<string, tf.Variable>();
@@ -54,13 +58,7 @@ export class PrefixMemItemEncoder implements ItemEncoder {
 
   /** Overwrites PrefixMem's variables with loaded values (names with the `prefixmem.` prefix). */
   assignFrom(params: Map<string, tf.Tensor>): void {
-    for (const [name, v] of this.prefixMem.variables) {
-      const value = params.get(name);
-      if (!value) throw new Error(`model artifacts: missing PrefixMem tensor ${name}`);
-      if (value.shape.join(',') !== v.shape.join(','))
-        throw new Error(`model artifacts: ${name} has shape [${value.shape}], expected [${v.shape}]`);
-      v.assign(value);
-    }
+    assignPrefixMem(this.prefixMem, params);
   }
 
   dispose(): void {

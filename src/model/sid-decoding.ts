@@ -16,18 +16,22 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { constrainedBeamSearchBatchAsync, type BeamHit } from '../sid/beam-search.ts';
-import { hashPrefixRows } from '../sid/prefix-hash.ts';
+import { hashPrefixRows, prefixHashIndices } from '../sid/prefix-hash.ts';
+import type { SidTable } from '../sid/sid-table.ts';
 import { buildTrie, type SidTrie } from '../sid/trie.ts';
-import { prefixHashConfigOf } from './prefixmem.ts';
-import type { PrefixMemItemEncoder } from './prefixmem-items.ts';
+import { prefixHashConfigOf, type PrefixMem } from './prefixmem.ts';
 import { crossEntropy, logSoftmax, SidHead, sidVocabSizes, type SidHeadConfig } from './sid-head.ts';
 
 /** What the manifest's `model.sidHead` holds: the head's shape (its tensors are `sidhead.*`). */
 export type SidHeadSection = SidHeadConfig;
 
-/** The head config for a decoder of width `dim` over the encoder's SID table (hidden width default 2 x dim). */
-export function sidHeadConfigFor(encoder: PrefixMemItemEncoder, dim: number, hiddenDim = 2 * dim): SidHeadConfig {
-  return { vocabSizes: sidVocabSizes(encoder.table), queryDim: dim, prefixDim: encoder.prefixMem.config.dim, hiddenDim };
+/** The head config for a decoder of width `dim` over a SID table and its PrefixMem (hidden width default 2 x dim). */
+export function sidHeadConfigFor(
+  sids: { table: SidTable; prefixMem: PrefixMem },
+  dim: number,
+  hiddenDim = 2 * dim,
+): SidHeadConfig {
+  return { vocabSizes: sidVocabSizes(sids.table), queryDim: dim, prefixDim: sids.prefixMem.config.dim, hiddenDim };
 }
 
 /** One generated candidate list per query: items best first with their SID log-probabilities. */
@@ -37,16 +41,19 @@ export interface SidGeneration {
   scores: Float32Array;
 }
 
-/** The SID head bound to the decoder's PrefixMem and SID table. Holds no tensors of its own. */
+/**
+ * The SID head bound to the model's PrefixMem and SID table. Holds no tensors of its own and nothing
+ * sized by the catalog besides the table and trie (host arrays): prefixes are hashed when needed.
+ */
 export class SidDecoding {
   private trieCache?: SidTrie;
 
   constructor(
     readonly head: SidHead,
-    readonly encoder: PrefixMemItemEncoder,
+    readonly prefixMem: PrefixMem,
+    readonly table: SidTable,
     trie?: SidTrie,
   ) {
-    const table = encoder.table;
     if (head.levels !== table.sidLength)
       throw new Error(`SID head predicts ${head.levels} positions but SIDs have ${table.sidLength}`);
     const vocab = sidVocabSizes(table);
@@ -58,7 +65,7 @@ export class SidDecoding {
 
   /** The prefix trie over the current SID table (built on first use). */
   get trie(): SidTrie {
-    this.trieCache ??= buildTrie(this.encoder.table);
+    this.trieCache ??= buildTrie(this.table);
     return this.trieCache;
   }
 
@@ -73,17 +80,23 @@ export class SidDecoding {
    */
   teacherForcedLoss(queries: tf.Tensor2D, targets: Int32Array): tf.Scalar {
     return tf.tidy(() => {
-      const table = this.encoder.table;
+      const table = this.table;
       const L = table.sidLength;
       const n = targets.length;
       const q = this.headQuery(queries);
-      const levels = this.encoder.embedLevelsOf(tf.tensor1d(targets, 'int32')); // [n, L, dim]
+      const codes = new Int32Array(n * L);
+      targets.forEach((t, i) => codes.set(table.codes.subarray(t * L, (t + 1) * L), i * L));
+      const hash = prefixHashIndices(codes, n, L, L, prefixHashConfigOf(this.prefixMem.config));
+      const levels = this.prefixMem.embedLevels(
+        tf.tensor2d(codes, [n, L], 'int32'),
+        tf.tensor3d(hash, [n, L, this.prefixMem.slots], 'int32'),
+      ); // [n, L, dim]
       const dim = levels.shape[2];
       let total: tf.Scalar = tf.scalar(0);
       for (let l = 0; l < L; l++) {
         const context = l === 0 ? null : (tf.reshape(tf.slice(levels, [0, l - 1, 0], [n, 1, dim]), [n, dim]) as tf.Tensor2D);
-        const codes = Int32Array.from(targets, (t) => table.codes[t * L + l]!);
-        total = tf.add(total, crossEntropy(this.head.logits(q, context, l), tf.tensor1d(codes, 'int32')));
+        const target = Int32Array.from({ length: n }, (_, i) => codes[i * L + l]!);
+        total = tf.add(total, crossEntropy(this.head.logits(q, context, l), tf.tensor1d(target, 'int32')));
       }
       return total;
     });
@@ -98,7 +111,7 @@ export class SidDecoding {
       let context: tf.Tensor2D | null = null;
       if (level > 0) {
         const n = prefixes.length;
-        const mem = this.encoder.prefixMem;
+        const mem = this.prefixMem;
         const slots = mem.slots;
         const codes = new Int32Array(n * level);
         prefixes.forEach((p, i) => codes.set(p, i * level));

@@ -36,7 +36,7 @@ export class SidHeadObjective {
   ) {
     if (!(weight > 0)) throw new Error('SID head weight must be > 0');
     this.variables = initSidHeadVariables(config, seed);
-    this.decoding = new SidDecoding(new SidHead(config, this.variables), encoder);
+    this.decoding = new SidDecoding(new SidHead(config, this.variables), encoder.prefixMem, encoder.table);
   }
 
   /** Query rows (of the batch's N) that train the SID head this step. */

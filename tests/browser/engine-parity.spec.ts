@@ -1,7 +1,7 @@
 /**
  * WebGPU vs the cpu reference on the shipped model, each in its own worker through the public API:
  * same top-k (ids and order) and scores within tolerance, for embedding retrieval with an outcome
- * budget over all horizons, and for SID beam search when the model ships SIDs.
+ * budget over all horizons, and for SID generation when the model has a SID head.
  *
  * Tolerance: scores are dot products of unit vectors (|score| <= 1) after a small transformer in
  * float32; kernels accumulate in different orders, so 1e-3 absolute is allowed (measured diffs are

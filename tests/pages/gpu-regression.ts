@@ -23,7 +23,6 @@ import { loadDecoder } from '../../src/model/artifacts.ts';
 import { decodeCatalog } from '../../src/model/catalog-file.ts';
 import { parseManifest, type ArtifactRole, type ModelManifest } from '../../src/model/manifest.ts';
 import { DEFAULT_PREFIXMEM_CONFIG, PrefixMem, prefixHashConfigOf, prefixMemConfigFor } from '../../src/model/prefixmem.ts';
-import { PrefixMemItemEncoder } from '../../src/model/prefixmem-items.ts';
 import { SidDecoding, sidHeadConfigFor } from '../../src/model/sid-decoding.ts';
 import { initSidHeadVariables, SidHead } from '../../src/model/sid-head.ts';
 import { DecoderRuntime, type HistoryEvent } from '../../src/model/runtime.ts';
@@ -189,10 +188,9 @@ async function runStages(
     // PrefixMem and head weights: identical on both backends, whatever the model ships.
     const { table } = buildSidTable(seededInts(itemCount * 3, 32, 9), itemCount, 3, 32);
     const sidMem = new PrefixMem(prefixMemConfigFor(table, { dim, tableSize: 1024 }), 5);
-    const encoder = new PrefixMemItemEncoder(sidMem, table);
-    const headConfig = sidHeadConfigFor(encoder, dim);
+    const headConfig = sidHeadConfigFor({ table, prefixMem: sidMem }, dim);
     const headVariables = initSidHeadVariables(headConfig, 6);
-    const sid = new SidDecoding(new SidHead(headConfig, headVariables), encoder);
+    const sid = new SidDecoding(new SidHead(headConfig, headVariables), sidMem, table);
     const sidQueries = tf.tensor2d(queryValues, [inputs.requests.length, dim]);
     try {
       const prefixes = Array.from({ length: 64 }, (_, i) => {
@@ -215,7 +213,6 @@ async function runStages(
       out.set('SID generation', { values: lists, ms });
     } finally {
       tf.dispose([sidQueries, ...headVariables.values()]);
-      encoder.dispose();
       sidMem.dispose();
     }
   } finally {

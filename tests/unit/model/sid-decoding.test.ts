@@ -186,7 +186,7 @@ describe('SID decoding head on the decoder', () => {
       itemEmbeddings,
       outcomes: ['any'],
       outcomePrior: [1],
-      prefixMem: sidHead.decoding.encoder.prefixMem.config,
+      prefixMem: sidHead.decoding.prefixMem.config,
       sidHead: sidHead.config,
       dataset: { name: 'toy', users: 12, items: I, events: 108 },
       extraFiles: [
