@@ -191,6 +191,7 @@ async function browserRun(files: { events: string; items?: string }): Promise<Br
     await page.locator('#edit-settings summary').click();
     for (const [key, value] of Object.entries(settings)) {
       if (key === 'itemRep') await page.selectOption('#set-itemRep', String(value));
+      else if (key === 'inBatch') await page.setChecked('#set-inBatch', value === true);
       else await page.fill(`#set-${key}`, String(value));
     }
     await page.selectOption('#train-backend', backend);

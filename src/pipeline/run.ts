@@ -187,6 +187,7 @@ export async function trainOnDataset(
     batchSize: settings.batchSize,
     learningRate: settings.learningRate,
     negatives: settings.negatives,
+    inBatchNegatives: settings.inBatch,
     seed: settings.seed,
     patience: settings.patience,
     log,

@@ -17,6 +17,8 @@ export interface PipelineSettings {
   learningRate: number;
   /** Uniform sampled negatives per step. `--negatives` */
   negatives: number;
+  /** Also draw as many negatives from the batch's positives (popularity, logQ-corrected). `--in-batch` */
+  inBatch: boolean;
   /** Model width. `--dim` */
   dim: number;
   /** Transformer blocks. `--blocks` */
@@ -35,9 +37,10 @@ export interface PipelineSettings {
 
 /**
  * Small logs need many steps: batches of 32 users and lr 3e-3, as the CLI run that beats popularity on
- * ml-latest-small (docs/benchmarks.md: HR@10 rose above popularity after ~40 epochs / 800 steps).
- * fast: a first model in minutes (small model, 10 epochs); balanced: 60 epochs of the CLI's model
- * shape with history 100; best: the CLI's shape with history 200, semantic IDs, 300 epochs, patience 40.
+ * ml-latest-small (docs/benchmarks.md: `--batch 32 --lr 0.003 --negatives 256 --in-batch`, HR@10 rose
+ * above popularity after ~40 epochs / 800 steps, so patience must outlast that). fast: a first model in
+ * minutes (small model, 10 epochs); balanced: that CLI run's settings (history 100, 100 epochs, patience
+ * 40); best: history 200, semantic IDs, 300 epochs.
  */
 export const PRESETS: Record<Preset, PipelineSettings> = {
   fast: {
@@ -45,6 +48,7 @@ export const PRESETS: Record<Preset, PipelineSettings> = {
     batchSize: 32,
     learningRate: 3e-3,
     negatives: 64,
+    inBatch: true,
     dim: 32,
     blocks: 1,
     maxLen: 50,
@@ -54,14 +58,15 @@ export const PRESETS: Record<Preset, PipelineSettings> = {
     seed: 42,
   },
   balanced: {
-    epochs: 60,
+    epochs: 100,
     batchSize: 32,
     learningRate: 3e-3,
-    negatives: 128,
+    negatives: 256,
+    inBatch: true,
     dim: 50,
     blocks: 2,
     maxLen: 100,
-    patience: 10,
+    patience: 40,
     valUsers: 0,
     itemRep: 'id',
     seed: 42,
@@ -71,6 +76,7 @@ export const PRESETS: Record<Preset, PipelineSettings> = {
     batchSize: 32,
     learningRate: 3e-3,
     negatives: 256,
+    inBatch: true,
     dim: 50,
     blocks: 2,
     maxLen: 200,
@@ -83,7 +89,7 @@ export const PRESETS: Record<Preset, PipelineSettings> = {
 
 /** The bounds the page and the worker enforce (a setting outside them is refused with its name). */
 export const SETTING_LIMITS: Record<
-  Exclude<keyof PipelineSettings, 'itemRep'>,
+  Exclude<keyof PipelineSettings, 'itemRep' | 'inBatch'>,
   { min: number; max: number; integer: boolean }
 > = {
   epochs: { min: 1, max: 1000, integer: true },
@@ -116,6 +122,8 @@ export function checkSettings(settings: PipelineSettings): void {
         `${key} must be ${limit.integer ? 'an integer' : 'a number'} from ${limit.min} to ${limit.max}, got ${String(value)}`,
       );
   }
+  if (typeof settings.inBatch !== 'boolean')
+    throw new RangeError(`inBatch must be true or false, got ${String(settings.inBatch)}`);
   if (settings.itemRep !== 'id' && settings.itemRep !== 'id+sid')
     throw new RangeError(`itemRep must be id or id+sid, got ${String(settings.itemRep)}`);
 }
@@ -133,6 +141,7 @@ export function cliArgs(settings: PipelineSettings): string[] {
       '--negatives',
       settings.negatives,
     ],
+    ...(settings.inBatch ? ['--in-batch'] : []),
     ...['--dim', settings.dim, '--blocks', settings.blocks, '--maxlen', settings.maxLen, '--patience', settings.patience],
     ...(settings.valUsers > 0 ? ['--val-users', settings.valUsers] : []),
     ...['--item-rep', settings.itemRep, '--seed', settings.seed],

@@ -112,6 +112,7 @@ const itemRepSelect = el(
   el('option', { value: 'id' }, 'ID embeddings'),
   el('option', { value: 'id+sid' }, 'ID + semantic IDs (PrefixMem)'),
 );
+const inBatchInput = el('input', { type: 'checkbox', id: 'set-inBatch' });
 const settingsGrid = el(
   'div',
   { class: 'settings-grid' },
@@ -121,6 +122,7 @@ const settingsGrid = el(
     return el('label', { for: `set-${key}` }, label, input);
   }),
   el('label', { for: 'set-itemRep' }, 'Item representation', itemRepSelect),
+  el('label', { for: 'set-inBatch' }, 'Popularity negatives (in-batch)', inBatchInput),
 );
 const settingsError = el('p', { id: 'settings-error', class: 'error-text', role: 'alert' });
 const cliLine = el('code', { id: 'cli-line' });
@@ -148,6 +150,7 @@ function showPreset(preset: Preset): void {
   const values = PRESETS[preset];
   for (const [key, input] of inputs) input.value = String(values[key]);
   itemRepSelect.value = values.itemRep;
+  inBatchInput.checked = values.inBatch;
   updateCliLine();
 }
 function readSettings(): PipelineSettings {
@@ -164,6 +167,7 @@ function readSettings(): PipelineSettings {
     valUsers: read('valUsers'),
     seed: read('seed'),
     itemRep: itemRepSelect.value as PipelineSettings['itemRep'],
+    inBatch: inBatchInput.checked,
   };
   checkSettings(settings);
   return settings;
@@ -180,6 +184,7 @@ function updateCliLine(): void {
 presetSelect.addEventListener('change', () => showPreset(presetSelect.value as Preset));
 settingsGrid.addEventListener('input', updateCliLine);
 itemRepSelect.addEventListener('change', updateCliLine);
+inBatchInput.addEventListener('change', updateCliLine);
 showPreset('fast');
 
 // --- 3. progress ---

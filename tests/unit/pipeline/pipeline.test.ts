@@ -28,6 +28,7 @@ const SMALL: PipelineSettings = {
   batchSize: 16,
   learningRate: 5e-3,
   negatives: 16,
+  inBatch: true,
   dim: 16,
   blocks: 1,
   maxLen: 20,
