@@ -53,7 +53,7 @@ export async function warmStart(
     throw new WarmStartError(`--init-from ${path}: its horizons differ from this run's (--multi-token must match)`);
   if (sidBytes) {
     const theirs = files.get('sid-codes');
-    const same = theirs !== undefined && Buffer.from(theirs).equals(Buffer.from(sidBytes));
+    const same = theirs !== undefined && sameBytes(new Uint8Array(theirs), sidBytes);
     if (!same)
       throw new WarmStartError(
         `--init-from ${path}: its semantic IDs (sids.bin) differ from those built for this run, so its PrefixMem weights would not fit`,
@@ -72,4 +72,11 @@ export async function warmStart(
     for (const t of tensors.values()) t.dispose();
   }
   return manifest.modelVersion;
+}
+
+/** Whether two byte arrays hold the same bytes. */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false;
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
