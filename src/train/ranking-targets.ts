@@ -5,7 +5,8 @@
  * negatives are uniform over the catalog, half are drawn from the batch's next events (popularity
  * distributed: harder, closer to what retrieval returns).
  */
-import type { DecoderConfig } from '../model/decoder.ts';
+import * as tf from '@tensorflow/tfjs-core';
+import type { Decoder, DecoderConfig } from '../model/decoder.ts';
 import type { RankingTargets } from '../model/ranking-head.ts';
 import type { TrainingBatch, TrainingSequence } from './batches.ts';
 
@@ -19,6 +20,8 @@ export interface RankingTrainOptions {
   negatives: number;
   /** Target events per sequence per step (random input slots; all when the row is shorter). */
   positions: number;
+  /** Draw the popularity half of the negatives from the model's own retrieval top `hard` instead (0: off). */
+  hard?: number;
 }
 
 /** Defaults of `--ranking-head`. */
@@ -89,4 +92,69 @@ export function buildRankingTargets(
     labels: Int32Array.from(labels),
     positions: Int32Array.from(positions),
   };
+}
+
+/**
+ * Replaces every other sampled negative (the popularity-drawn ones) of each target with one of the
+ * `hard` items the model itself retrieves best at that position (its `next` query for the target's
+ * outcome; items in the row's inputs and the target excluded): the negatives re-ranking meets. One
+ * extra forward pass without gradients, plus scoring the contexts against the item table.
+ */
+export function addHardNegatives(
+  decoder: Decoder,
+  batch: TrainingBatch,
+  targets: RankingTargets,
+  hard: number,
+  rng: IntSource,
+): void {
+  const { length: L } = batch.tokens;
+  // One query per distinct (row, context slot): the positive's outcome, horizon `next`.
+  const contexts = new Map<number, number>(); // flat slot -> context index
+  const slots: number[] = [];
+  const outcomes: number[] = [];
+  for (let c = 0; c < targets.items.length; c++) {
+    if (targets.labels[c] === 0) continue;
+    const flat = targets.rows[c]! * L + targets.context[c]!;
+    if (!contexts.has(flat)) {
+      contexts.set(flat, slots.length);
+      slots.push(flat);
+      outcomes.push(decoder.config.outcomeConditioning ? targets.labels[c]! - 1 : 0);
+    }
+  }
+  if (slots.length === 0) return;
+  const depth = Math.min(decoder.config.itemCount, hard + L + 1);
+  const top = tf.tidy(() => {
+    const hidden = tf.gather(decoder.forward(batch.tokens), tf.tensor1d(slots, 'int32')) as tf.Tensor2D; // [X, d]
+    const q = decoder.queries(hidden, tf.tensor1d(outcomes, 'int32'), tf.zeros([slots.length], 'int32') as tf.Tensor1D); // [X, d]
+    return tf.topk(tf.matMul(q, decoder.retrievalTable(), false, true), depth).indices; // [X, depth]
+  });
+  const best = top.dataSync() as Int32Array;
+  top.dispose();
+  let positive = -1;
+  for (let c = 0; c < targets.items.length; c++) {
+    if (targets.labels[c] !== 0) {
+      positive = targets.items[c]!;
+      continue;
+    }
+    // Negatives follow their positive; the popularity-drawn ones (even within the group) become hard.
+    const flat = targets.rows[c]! * L + targets.context[c]!;
+    const x = contexts.get(flat)!;
+    if ((c - firstOfGroup(targets, c)) % 2 === 1) continue; // position 1, 3, ... are uniform draws
+    const row = targets.rows[c]!;
+    const seen = new Set<number>();
+    for (let j = 0; j < L; j++) if (batch.tokens.valid[row * L + j]) seen.add(batch.tokens.items[row * L + j]!);
+    const choices: number[] = [];
+    for (let r = 0; r < depth && choices.length < hard; r++) {
+      const item = best[x * depth + r]!;
+      if (item !== positive && !seen.has(item)) choices.push(item);
+    }
+    if (choices.length > 0) targets.items[c] = choices[rng.int(choices.length)]!;
+  }
+}
+
+/** Index of the positive that opens candidate c's group (targets are [positive, negatives...] per context). */
+function firstOfGroup(targets: RankingTargets, c: number): number {
+  let i = c;
+  while (i > 0 && targets.labels[i] === 0) i--;
+  return i;
 }

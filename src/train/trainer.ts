@@ -21,7 +21,7 @@ import { MULBERRY32_INCREMENT, mulberry32Output } from '../util/rng.ts';
 import { sha256Hex } from '../util/sha256.ts';
 import type { GradientWorkerLike, SampledNegatives, TrainOptions } from './options.ts';
 import { initRankingParams, rankingLoss, RankingHead, type RankingTargets } from '../model/ranking-head.ts';
-import { buildRankingTargets } from './ranking-targets.ts';
+import { addHardNegatives, buildRankingTargets } from './ranking-targets.ts';
 
 export { DEFAULT_TRAIN_OPTIONS, type GradientWorkerLike, type SampledNegatives, type TrainOptions } from './options.ts';
 
@@ -274,6 +274,14 @@ export class DecoderTrainer {
     };
   }
 
+  /** The ranking head's targets for a batch (hard negatives from the current model with `ranking.hard`). */
+  private rankingTargets(users: TrainingSequence[], batch: TrainingBatch): RankingTargets {
+    const o = this.options.ranking!;
+    const targets = buildRankingTargets(users, batch, this.config, o, this.rng);
+    if (o.hard) addHardNegatives(this.decoder, batch, targets, o.hard, this.rng);
+    return targets;
+  }
+
   /** One optimisation step on a batch; returns the loss. */
   trainStep(batch: TrainingBatch): number {
     if (batch.queryCount === 0) return Number.NaN;
@@ -461,7 +469,7 @@ export class DecoderTrainer {
           events += other.events;
         } else {
           batch = buildBatch(users, this.config);
-          if (this.ranking) this.ranking.targets.set(batch, buildRankingTargets(users, batch, this.config, o.ranking!, this.rng));
+          if (this.ranking) this.ranking.targets.set(batch, this.rankingTargets(users, batch));
           queries = batch.queryCount;
           loss = this.trainStep(batch);
         }

@@ -148,6 +148,11 @@ export const options: OptionTable = {
     value: '<n>',
     help: `ranking targets per user per step (default ${DEFAULT_RANKING_OPTIONS.positions})`,
   },
+  'ranking-hard': {
+    type: 'string',
+    value: '<n>',
+    help: "draw half the ranking negatives from the model's own retrieval top n (0 = off, default)",
+  },
   'ranking-dim': { type: 'string', value: '<n>', help: `ranking head MLP width (default ${DEFAULT_RANKING_OPTIONS.hiddenDim})` },
   'item-precision': {
     type: 'string',
@@ -256,7 +261,7 @@ export function trainSettings(args: ParsedArgs): TrainCommandSettings {
 
 /** The --ranking-* options (undefined without --ranking-head; a --ranking-* option alone is a UsageError). */
 function rankingSettings(args: ParsedArgs): RankingTrainOptions | undefined {
-  const names = ['ranking-weight', 'ranking-negatives', 'ranking-positions', 'ranking-dim'];
+  const names = ['ranking-weight', 'ranking-negatives', 'ranking-positions', 'ranking-dim', 'ranking-hard'];
   if (!args.flags.has('ranking-head')) {
     const stray = names.find((n) => args.options.has(n));
     if (stray) throw new UsageError(`--${stray} needs --ranking-head`);
@@ -268,6 +273,7 @@ function rankingSettings(args: ParsedArgs): RankingTrainOptions | undefined {
     negatives: numberOption(args, 'ranking-negatives', d.negatives, positiveInt),
     positions: numberOption(args, 'ranking-positions', d.positions, positiveInt),
     hiddenDim: numberOption(args, 'ranking-dim', d.hiddenDim, positiveInt),
+    ...(args.options.has('ranking-hard') ? { hard: numberOption(args, 'ranking-hard', 0, { integer: true, min: 0 }) } : {}),
   };
 }
 

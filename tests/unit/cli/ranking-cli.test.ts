@@ -36,6 +36,8 @@ describe('pocketrec train --ranking-head', () => {
         '16',
       ).train.ranking,
     ).toEqual({ weight: 0.5, negatives: 3, positions: 2, hiddenDim: 16 });
+    expect(settings('--ranking-head', '--ranking-hard', '50').train.ranking?.hard).toBe(50);
+    expect(() => settings('--ranking-hard', '50')).toThrow(/--ranking-hard needs --ranking-head/);
     expect(() => settings('--ranking-weight', '0.5')).toThrow(/--ranking-weight needs --ranking-head/);
     expect(() => settings('--ranking-head', '--ranking-negatives', '0')).toThrow(UsageError);
     expect(() => settings('--ranking-head', '--workers', '2')).toThrow(/--workers 2/);

@@ -13,7 +13,7 @@ import {
 } from '../../../src/model/ranking-head.ts';
 import { packHistories, type EventSequence } from '../../../src/model/tokens.ts';
 import { buildBatch, type TrainingSequence } from '../../../src/train/batches.ts';
-import { buildRankingTargets } from '../../../src/train/ranking-targets.ts';
+import { addHardNegatives, buildRankingTargets } from '../../../src/train/ranking-targets.ts';
 import { DEFAULT_TRAIN_OPTIONS, DecoderTrainer } from '../../../src/train/trainer.ts';
 import { ModelFormatError } from '../../../src/errors/errors.ts';
 
@@ -142,6 +142,42 @@ describe('ranking head', () => {
       if (targets.labels[c]! > 0) expect(targets.items[c]).toBe(s.items[prefix]);
     }
     logits.dispose();
+    m.dispose();
+  });
+
+  it("hard negatives replace the popularity half with items the model retrieves, never the target or the row's inputs", () => {
+    const m = model(13);
+    const seqs: TrainingSequence[] = [sequence(8, 1), sequence(6, 3)].map((s) => ({
+      items: Int32Array.from(s.items),
+      outcomes: Uint8Array.from(s.outcomes),
+      times: Float64Array.from(s.times),
+    }));
+    const batch = buildBatch(seqs, config);
+    let state = 5;
+    const rng = { int: (n: number) => (state = (state * 1103515245 + 12345) >>> 0) % n };
+    const targets = buildRankingTargets(seqs, batch, config, { hiddenDim: 12, weight: 1, negatives: 4, positions: 2 }, rng);
+    const before = Int32Array.from(targets.items);
+    addHardNegatives(m.decoder, batch, targets, 3, rng);
+    const L = batch.tokens.length;
+    let replaced = 0;
+    for (let c = 0; c < targets.items.length; c++) {
+      const group = c % 5; // [positive, 4 negatives] per context
+      if (group === 0 || group % 2 === 1) {
+        expect(targets.items[c]).toBe(before[c]); // positives and uniform negatives stay
+        continue;
+      }
+      const row = targets.rows[c]!;
+      const inputs = new Set(
+        Array.from({ length: L }, (_, j) => j)
+          .filter((j) => batch.tokens.valid[row * L + j])
+          .map((j) => batch.tokens.items[row * L + j]),
+      );
+      expect(inputs.has(targets.items[c]!)).toBe(false);
+      expect(targets.items[c]).not.toBe(targets.items[c - group]);
+      expect(targets.labels[c]).toBe(0);
+      if (targets.items[c] !== before[c]) replaced++;
+    }
+    expect(replaced).toBeGreaterThan(0);
     m.dispose();
   });
 
