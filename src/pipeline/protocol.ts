@@ -8,7 +8,7 @@ import type { ImportSummary } from '../data/types.ts';
 import type { PipelineEvent, PipelineResult } from './run.ts';
 import type { PipelineSettings } from './settings.ts';
 
-/** The backends training may ask for (`auto`: WebGPU on a hardware adapter, else wasm). */
+/** The backends training may ask for (`auto`: wasm; WebGPU training is experimental, see worker.ts). */
 export type TrainBackend = 'auto' | 'wasm' | 'webgpu';
 
 /** Page -> worker. */

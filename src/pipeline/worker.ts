@@ -87,13 +87,16 @@ export function startTrainingWorker(deps: TrainingWorkerDeps, scope: WorkerScope
     stopRequested = false;
     try {
       registerWasmTrainingKernels();
-      const selected = await deps.selectBackend(backend);
+      // `auto` trains on wasm: on WebGPU the trainer's synchronous reads (dataSync after each step)
+      // fail in TF.js 4.22 here ("mapAsync ... external Instance reference no longer exists"), so
+      // WebGPU training is offered only when asked for, as experimental (docs/training.md).
+      const selected = await deps.selectBackend(backend === 'auto' ? 'wasm' : backend);
       post({
         type: 'backend',
         backend: tf.getBackend(),
         threads: tf.getBackend() === 'wasm' ? (deps.wasmThreads?.() ?? 1) : 1,
         wasmKernels: tf.getBackend() === 'wasm',
-        ...(selected.note ? { note: selected.note } : {}),
+        ...(selected.note ? { note: selected.note } : backend === 'auto' ? { note: 'Automatic trains on WebAssembly' } : {}),
       });
       const result = await trainOnDataset(dataset, settings, {
         onEvent,

@@ -89,9 +89,9 @@ const presetSelect = el(
 const backendSelect = el(
   'select',
   { id: 'train-backend' },
-  el('option', { value: 'auto' }, 'Automatic (WebGPU on a real GPU, else WebAssembly)'),
+  el('option', { value: 'auto' }, 'Automatic (WebAssembly)'),
   el('option', { value: 'wasm' }, 'WebAssembly (CPU)'),
-  el('option', { value: 'webgpu' }, 'WebGPU'),
+  el('option', { value: 'webgpu' }, 'WebGPU (experimental)'),
 );
 const NUMBER_FIELDS: [keyof PipelineSettings, string][] = [
   ['epochs', 'Max epochs'],
