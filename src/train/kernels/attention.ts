@@ -209,11 +209,13 @@ function backward(args: Args, stockMatMul: KernelFunc): TensorInfo[] {
   const dv = backend.makeOutput([...v.shape], 'float32');
   for (const t of [dq, dk, dv]) heapView(backend, t).fill(0); // fresh heap memory is not zeroed
   const s = new Scratch(backend, stockMatMul);
-  eachBlock(layout, (T, N, qRow, kRow, col, wOff) => {
+  eachBlock(layout, (T, N, qRow, kRow, col, wOff, S) => {
+    // P and dS are zero above the causal diagonal (key j > S + i): loops visit j <= S + i only.
     // dV = P^T dO [N, dh]
     const pt = s.tensor([N, T], (o) => {
+      o.fill(0);
       const w = s.view(weights);
-      for (let i = 0; i < T; i++) for (let j = 0; j < N; j++) o[j * T + i] = w[wOff + i * N + j]!;
+      for (let i = 0; i < T; i++) for (let j = 0, last = S + i; j <= last; j++) o[j * T + i] = w[wOff + i * N + j]!;
     });
     const dOut = () => s.tensor([T, dh], (o) => copyBlock(s.view(dy), d, qRow, T, col, dh, o, false));
     const dvb = s.product(pt, dOut());
@@ -230,11 +232,14 @@ function backward(args: Args, stockMatMul: KernelFunc): TensorInfo[] {
       const g = s.view(dp);
       const o = s.view(ds);
       const ot = s.view(dst);
+      o.fill(0);
+      ot.fill(0);
       for (let i = 0; i < T; i++) {
         const row = i * N;
+        const last = S + i;
         let dot = 0;
-        for (let j = 0; j < N; j++) dot += w[wOff + row + j]! * g[row + j]!;
-        for (let j = 0; j < N; j++) {
+        for (let j = 0; j <= last; j++) dot += w[wOff + row + j]! * g[row + j]!;
+        for (let j = 0; j <= last; j++) {
           const x = w[wOff + row + j]! * (g[row + j]! - dot);
           o[row + j] = x;
           ot[j * T + i] = x;
