@@ -17,8 +17,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { constrainedBeamSearchBatchAsync, type BeamHit } from '../sid/beam-search.ts';
 import { hashPrefixRows, prefixHashIndices } from '../sid/prefix-hash.ts';
-import type { SidTable } from '../sid/sid-table.ts';
-import { buildTrie, type SidTrie } from '../sid/trie.ts';
+import { addItem, type SidTable } from '../sid/sid-table.ts';
+import { buildTrie, trieNode, type SidTrie } from '../sid/trie.ts';
 import { prefixHashConfigOf, type PrefixMem } from './prefixmem.ts';
 import { crossEntropy, logSoftmax, SidHead, sidVocabSizes, type SidHeadConfig } from './sid-head.ts';
 
@@ -47,13 +47,18 @@ export interface SidGeneration {
  */
 export class SidDecoding {
   private trieCache?: SidTrie;
+  private currentTable: SidTable;
+  /** Items the head was trained with; rows from here on were added (`addItems`). */
+  private readonly trainedItems: number;
 
   constructor(
     readonly head: SidHead,
     readonly prefixMem: PrefixMem,
-    readonly table: SidTable,
+    table: SidTable,
     trie?: SidTrie,
   ) {
+    this.currentTable = table;
+    this.trainedItems = table.items;
     if (head.levels !== table.sidLength)
       throw new Error(`SID head predicts ${head.levels} positions but SIDs have ${table.sidLength}`);
     const vocab = sidVocabSizes(table);
@@ -63,9 +68,36 @@ export class SidDecoding {
     this.trieCache = trie;
   }
 
+  /** The SID table, including items added after training (`addItems`). */
+  get table(): SidTable {
+    return this.currentTable;
+  }
+
+  /**
+   * Cold start: adds items known only by their quantization codes (from their content with the
+   * trained codebooks: src/sid `coldItemVector` -> `encodeVector`), each with the next free
+   * disambiguation code under its prefix. They can be generated at once (the head scores codes, it
+   * has no per-item weights). Its disambiguation code was never trained, so at that last level an
+   * added item scores like its most likely trained sibling (same content codes). Returns the new
+   * items' rows (after the existing ones).
+   */
+  addItems(quantCodes: ArrayLike<number>[]): number[] {
+    const rows: number[] = [];
+    let table = this.currentTable;
+    let trie = this.trie;
+    for (const codes of quantCodes) {
+      const added = addItem(table, trie, codes);
+      ({ table, trie } = added);
+      rows.push(added.item);
+    }
+    this.currentTable = table;
+    this.trieCache = trie;
+    return rows;
+  }
+
   /** The prefix trie over the current SID table (built on first use). */
   get trie(): SidTrie {
-    this.trieCache ??= buildTrie(this.table);
+    this.trieCache ??= buildTrie(this.currentTable);
     return this.trieCache;
   }
 
@@ -144,7 +176,7 @@ export class SidDecoding {
         );
         const values = (await logProbs.data()) as Float32Array;
         logProbs.dispose();
-        return values;
+        return this.scoreAddedItems(values, prefixes, level);
       },
       beamWidth,
       allowItem ? { allowItem } : {},
@@ -155,8 +187,31 @@ export class SidDecoding {
     }));
   }
 
-  /** Forgets the cached trie (after the SID table changed, e.g. items were added). */
-  invalidateTrie(trie?: SidTrie): void {
-    this.trieCache = trie;
+  /**
+   * At the last (disambiguation) level, once items were added: widens the [rows, vocab] log-probabilities
+   * to every code in use and gives each added leaf the log-probability of its best trained sibling
+   * (none: of the best trained code). Other levels and models without added items pass through.
+   */
+  private scoreAddedItems(values: Float32Array, prefixes: Int32Array[], level: number): Float32Array {
+    const table = this.currentTable;
+    if (table.items === this.trainedItems || level !== table.sidLength - 1) return values;
+    const vocab = this.head.config.vocabSizes[level]!;
+    const width = Math.max(vocab, table.disambiguationSize);
+    const out = new Float32Array(prefixes.length * width).fill(-Infinity);
+    const trie = this.trie;
+    prefixes.forEach((prefix, r) => {
+      const row = values.subarray(r * vocab, (r + 1) * vocab);
+      out.set(row, r * width);
+      const node = trieNode(trie, prefix);
+      if (node < 0) return;
+      let best = -Infinity;
+      for (let e = trie.childStart[node]!; e < trie.childStart[node + 1]!; e++)
+        if (trie.leafItem[trie.childNode[e]!]! < this.trainedItems && trie.childCode[e]! < vocab)
+          best = Math.max(best, row[trie.childCode[e]!]!);
+      if (best === -Infinity) best = Math.max(...row);
+      for (let e = trie.childStart[node]!; e < trie.childStart[node + 1]!; e++)
+        if (trie.leafItem[trie.childNode[e]!]! >= this.trainedItems) out[r * width + trie.childCode[e]!] = best;
+    });
+    return out;
   }
 }

@@ -41,6 +41,8 @@ export async function warmStart(
   config: DecoderConfig,
   variables: Map<string, tf.Variable>,
   sidBytes?: Uint8Array,
+  /** Variables the model may lack (e.g. a SID head added by this run): they keep their initial values. */
+  optional: (name: string) => boolean = () => false,
 ): Promise<string> {
   const { manifest, files } = await readArtifacts(path);
   const decoder = (manifest.model as { decoder?: Partial<DecoderConfig> }).decoder ?? {};
@@ -63,11 +65,15 @@ export async function warmStart(
   try {
     for (const [name, v] of variables) {
       const t = tensors.get(name);
+      if (!t && optional(name)) continue;
       if (!t) throw new WarmStartError(`--init-from ${path}: the model has no tensor ${name}`);
       if (t.shape.join(',') !== v.shape.join(','))
         throw new WarmStartError(`--init-from ${path}: ${name} has shape [${t.shape}], this run's [${v.shape}]`);
     }
-    for (const [name, v] of variables) v.assign(tensors.get(name)!);
+    for (const [name, v] of variables) {
+      const t = tensors.get(name);
+      if (t) v.assign(t);
+    }
   } finally {
     for (const t of tensors.values()) t.dispose();
   }

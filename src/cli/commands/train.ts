@@ -342,7 +342,9 @@ export async function run(args: ParsedArgs): Promise<number> {
   const initFrom = args.options.get('init-from');
   if (initFrom) {
     try {
-      log(`initialised from ${initFrom} (model ${await warmStart(initFrom, config, trainer.trainableVariables(), sidBytes)})`);
+      // A SID head new in this run starts from its initial weights when the model has none.
+      const version = await warmStart(initFrom, config, trainer.trainableVariables(), sidBytes, (n) => n.startsWith('sidhead.'));
+      log(`initialised from ${initFrom} (model ${version})`);
     } catch (error) {
       trainer.dispose();
       if (error instanceof WarmStartError) throw new CliError(error.message, 1);

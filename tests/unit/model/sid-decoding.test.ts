@@ -5,7 +5,7 @@ import { defaultDecoderConfig, type DecoderConfig } from '../../../src/model/dec
 import { validateManifest, type ArtifactRole, type ModelManifest } from '../../../src/model/manifest.ts';
 import { PrefixMem, prefixMemConfigFor } from '../../../src/model/prefixmem.ts';
 import { PrefixMemItemEncoder } from '../../../src/model/prefixmem-items.ts';
-import { sidHeadConfigFor } from '../../../src/model/sid-decoding.ts';
+import { SidDecoding, sidHeadConfigFor } from '../../../src/model/sid-decoding.ts';
 import { sidHeadShapes } from '../../../src/model/sid-head.ts';
 import { buildTrie } from '../../../src/sid/trie.ts';
 import { serializeSidArtifacts, type SidTable } from '../../../src/sid/sid-table.ts';
@@ -151,6 +151,36 @@ describe('SID decoding head on the decoder', () => {
     expect(Array.from(filtered[0]!.items)).not.toContain(banned);
     expect(filtered[0]!.items.length).toBe(4);
     tf.dispose([hidden, queries]);
+  });
+
+  it('generates an item added after training (cold start: quantization codes only)', async () => {
+    const x = 3;
+    const next = (x + 5) % I; // what the trained model generates first after x
+    const hidden = tf.tidy(() => {
+      const batch = buildBatch(
+        [
+          {
+            items: Int32Array.from([(x + I - 10) % I, (x + I - 5) % I, x, next]),
+            outcomes: new Uint8Array(4),
+            times: new Float64Array(4).fill(Number.NaN),
+          },
+        ],
+        config,
+      );
+      return tf.slice(trainer.decoder.forward(batch.tokens), [batch.tokens.length - 1, 0], [1, -1]) as tf.Tensor2D;
+    });
+    const query = trainer.decoder.queries(hidden, tf.zeros([1], 'int32') as tf.Tensor1D, tf.zeros([1], 'int32') as tf.Tensor1D);
+    const decoding = new SidDecoding(sidHead.decoding.head, sidHead.decoding.prefixMem, table);
+    const before = await decoding.generate(query, 6);
+    expect(before[0]!.items[0]).toBe(next);
+    // A new item with the same content codes as `next`: the next free disambiguation code under that prefix.
+    const [row] = decoding.addItems([table.codes.subarray(next * 3, next * 3 + 2)]);
+    expect(row).toBe(I);
+    expect(decoding.table.items).toBe(I + 1);
+    const after = await decoding.generate(query, 6);
+    expect(Array.from(after[0]!.items)).toContain(I);
+    expect(table.items).toBe(I); // the original table is left as it was
+    tf.dispose([hidden, query]);
   });
 
   it('evaluates through the same generation: sid and sid+rerank score only the beam, history excluded', async () => {
