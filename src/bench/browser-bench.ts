@@ -132,7 +132,7 @@ async function fetchArtifacts(modelUrl: string): Promise<{ manifest: ModelManife
   const manifest = parseManifest(await (await fetch(modelUrl)).text(), modelUrl);
   const files = new Map<ArtifactRole, ArrayBuffer>();
   for (const entry of manifest.files) {
-    if (entry.role === 'weights' || entry.role === 'item-embeddings') {
+    if (entry.role === 'weights' || entry.role === 'item-embeddings' || entry.role === 'sid-codes') {
       files.set(entry.role, await (await fetch(new URL(entry.path, modelUrl))).arrayBuffer());
     }
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { constrainedBeamSearch, constrainedBeamSearchBatch } from '../../../src/sid/beam-search.ts';
+import { bestFirst, constrainedBeamSearch, constrainedBeamSearchBatch } from '../../../src/sid/beam-search.ts';
 import { SeededRng } from '../../../src/util/rng.ts';
 import { buildSidTable, sidOf } from '../../../src/sid/sid-table.ts';
 import { buildTrie } from '../../../src/sid/trie.ts';
@@ -101,5 +101,21 @@ describe('constrainedBeamSearch', () => {
     );
     for (let q = 0; q < 3; q++)
       expect(batch[q]!.map((h) => h.item)).toEqual(constrainedBeamSearch(trie, perQuery(q), 7).map((h) => h.item));
+  });
+});
+
+describe('bestFirst (the per-level selection)', () => {
+  it('equals a full sort by score then order, with ties, duplicates and -Infinity', () => {
+    const rng = new SeededRng(5);
+    for (let trial = 0; trial < 50; trial++) {
+      const n = 1 + rng.nextInt(400);
+      const candidates = Array.from({ length: n }, (_, order) => ({
+        score: rng.next() < 0.1 ? -Infinity : Math.round(rng.next() * 20) / 4, // many ties
+        order,
+      }));
+      const k = 1 + rng.nextInt(60);
+      const expected = [...candidates].sort((a, b) => b.score - a.score || a.order - b.order).slice(0, k);
+      expect(bestFirst([...candidates], k)).toEqual(expected);
+    }
   });
 });
