@@ -18,6 +18,7 @@
  */
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { CAUSAL_ATTENTION_GRAD_KERNEL, CAUSAL_ATTENTION_KERNEL } from '../../model/attention.ts';
+import { expNonPositive } from './fast-exp.ts';
 import { heapView, type WasmBackendLike } from './wasm-heap.ts';
 
 type Args = { inputs: Record<string, TensorInfo>; backend: unknown; attrs?: NamedAttrMap };
@@ -179,7 +180,7 @@ function forward(args: Args, stockMatMul: KernelFunc): TensorInfo[] {
         for (let j = 0; j <= last; j++) if (sc[row + j]! > max) max = sc[row + j]!;
         let sum = 0;
         for (let j = 0; j <= last; j++) {
-          const e = Math.exp(sc[row + j]! - max);
+          const e = expNonPositive(sc[row + j]! - max);
           pv[row + j] = e;
           sum += e;
         }

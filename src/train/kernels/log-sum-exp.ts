@@ -6,6 +6,7 @@
  * [queries, items]) the two stock Exp calls were ~29% of a step. Float32; sums in float64.
  */
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import { expNonPositive } from './fast-exp.ts';
 import { heapView, type WasmBackendLike } from './wasm-heap.ts';
 
 /** The kernel's name (also read by src/train/losses.ts to decide whether to use it). */
@@ -20,7 +21,7 @@ export function logSumExpRowsInto(x: Float32Array, lse: Float32Array, softmax: F
     if (max === -Infinity) max = 0; // all -inf: lse -inf, softmax NaN, as the composite gives
     let sum = 0;
     for (let j = 0; j < cols; j++) {
-      const e = Math.exp(x[base + j]! - max);
+      const e = expNonPositive(x[base + j]! - max);
       softmax[base + j] = e;
       sum += e;
     }

@@ -6,6 +6,7 @@ import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { COLUMN_SUMS_KERNEL, columnSums } from '../../../src/model/ops.ts';
 import { setupTrainingBackend } from '../../../src/train/backend.ts';
+import { expNonPositive } from '../../../src/train/kernels/fast-exp.ts';
 import { LOG_SUM_EXP_ROWS_KERNEL } from '../../../src/train/kernels/log-sum-exp.ts';
 import { logSumExpRows } from '../../../src/train/losses.ts';
 
@@ -198,5 +199,20 @@ describe('wasm training kernels vs the cpu reference', () => {
     expect(wasm.values[0]).toBeCloseTo(lse, 3);
     expect(Math.abs(wasm.values[6 + 3]!)).toBe(0); // the masked logit gets no gradient
     await tf.setBackend('wasm');
+  });
+
+  it("expNonPositive (the kernels' softmax exp) is within 1e-8 relative of Math.exp; 0 below 2^-149; NaN stays NaN", () => {
+    let maxRel = 0;
+    for (let i = 0; i <= 200_000; i++) {
+      const x = -i / 1000; // 0 .. -200
+      const ref = Math.exp(x);
+      if (ref < 2 ** -149) continue;
+      maxRel = Math.max(maxRel, Math.abs(expNonPositive(x) - ref) / ref);
+    }
+    expect(maxRel).toBeLessThan(1e-8);
+    expect(expNonPositive(0)).toBe(1);
+    expect(expNonPositive(-1e9)).toBe(0);
+    expect(expNonPositive(-104)).toBe(0); // float32 exp underflows there too
+    expect(expNonPositive(Number.NaN)).toBeNaN();
   });
 });
