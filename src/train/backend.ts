@@ -8,7 +8,7 @@
  * - a row-copying axis-0 `GatherV2` (embedding lookups);
  * - `PocketrecColumnSums` (src/model/ops.ts `columnSums`: bias and LayerNorm gradients);
  * - the fused causal attention, forward and backward, one call per block (src/model/attention.ts);
- * - `PocketrecLogSumExpRows`: log-sum-exp and softmax of the loss logits in one pass (losses.ts).
+ * - `PocketrecLogSumExpRows`: log-sum-exp and exponentials of the loss logits (losses.ts).
  *
  * Call `await setupTrainingBackend()` once before building any tensor. Safe to call again.
  */

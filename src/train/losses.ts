@@ -22,17 +22,18 @@ import { LOG_SUM_EXP_ROWS_KERNEL } from './kernels/log-sum-exp.ts';
  * Plain log-sum-exp over the last axis: x [n, m] -> [n]. Its gradient is written directly
  * (d lse / dx = softmax(x) = exp(x - lse)), skipping the max's gradient (an Equal mask over the whole
  * logit matrix, slow on wasm). With the `PocketrecLogSumExpRows` kernel (Node training on wasm:
- * src/train/kernels/log-sum-exp.ts) one pass gives the value and the softmax, and the gradient is one
+ * src/train/kernels/log-sum-exp.ts) two passes give the value and the exponentials, and the gradient is one
  * multiply; elsewhere it runs as max, subtract, exp, sum, log.
  */
 export const logSumExpRows = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
   const [x, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
   if (x.dtype === 'float32' && tf.getKernel(LOG_SUM_EXP_ROWS_KERNEL, tf.getBackend())) {
-    const [lse, softmax] = tf.engine().runKernel(LOG_SUM_EXP_ROWS_KERNEL, { x }) as [tf.Tensor1D, tf.Tensor2D];
-    save([softmax]);
+    const [lse, exps, inv] = tf.engine().runKernel(LOG_SUM_EXP_ROWS_KERNEL, { x }) as [tf.Tensor1D, tf.Tensor2D, tf.Tensor1D];
+    save([exps, inv]);
     return {
       value: lse, // [n]
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.mul(saved[0]!, tf.reshape(dy, [-1, 1]))], // [n, m]
+      // softmax * dy = exps * (dy / sum): the row factor on [n], one multiply over [n, m].
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.mul(saved[0]!, tf.reshape(tf.mul(dy, saved[1]!), [-1, 1]))],
     };
   }
   const max = tf.max(x, 1, true); // [n, 1]
