@@ -132,7 +132,7 @@ export interface RecommendRequest {
   /** When > 0, each result lists this many history items closest to it (cosine of item embeddings); an integer 0..50. */
   explain?: number;
   /**
-   * Beam width per query for the SID modes, an integer 1..512 (default 50; the beam is max(k, beamWidth),
+   * Beam width per query for the SID modes, an integer 1..512 (default 50 in `sid`, 200 in `sid+rerank`; the beam is max(k, beamWidth),
    * so the SID modes allow k <= 512). In `sid+rerank` it is the number of candidates each query proposes.
    */
   beamWidth?: number;

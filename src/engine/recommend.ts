@@ -11,7 +11,7 @@ import type { RecommendRequest, RecommendResult, Recommendation } from './protoc
 import { buildMask, closestHistory, mergeCandidates, planQueries, retrieveTopK } from './retrieval.ts';
 import type { UserSession } from './session.ts';
 import { checkRankRequest, rerank } from './rerank.ts';
-import { allowedItems, DEFAULT_SID_BEAM_WIDTH, sidRankedRows } from './sid-recommend.ts';
+import { allowedItems, DEFAULT_SID_BEAM_WIDTH, DEFAULT_SID_RERANK_BEAM_WIDTH, sidRankedRows } from './sid-recommend.ts';
 
 /**
  * Largest SID beam (and so the largest `k` in the SID modes): beam search costs beams x codes per
@@ -88,7 +88,8 @@ export async function recommend(
       `Model ${model.loaded.manifest.modelVersion} has no SID head; use mode 'embedding' or train the model with --sid-head.`,
     );
   const explain = checkInteger(request.explain ?? 0, 'explain', 0, MAX_EXPLAIN);
-  const beamWidth = checkInteger(request.beamWidth ?? DEFAULT_SID_BEAM_WIDTH, 'beamWidth', 1, MAX_BEAM_WIDTH);
+  const defaultBeam = mode === 'sid+rerank' ? DEFAULT_SID_RERANK_BEAM_WIDTH : DEFAULT_SID_BEAM_WIDTH;
+  const beamWidth = checkInteger(request.beamWidth ?? defaultBeam, 'beamWidth', 1, MAX_BEAM_WIDTH);
   if (k > runtime.itemCount) throw new InvalidArgumentError(`k (${k}) exceeds the catalog size (${runtime.itemCount}).`, { k });
   const rankPlan =
     request.rank !== undefined ? checkRankRequest(request.rank, runtime, model.loaded.manifest.modelVersion, k) : null;

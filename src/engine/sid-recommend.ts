@@ -16,8 +16,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { MASKED_SCORE } from './retrieval.ts';
 import type { RecommenderRuntime } from './runtime-port.ts';
 
-/** Default beam width of the SID modes (per query; the beam is max(k, beamWidth)). */
+/** Default beam width of mode `sid` (per query; the beam is max(k, beamWidth)). */
 export const DEFAULT_SID_BEAM_WIDTH = 50;
+/**
+ * Default beam width of mode `sid+rerank`: the candidates each query proposes. On ml-latest-small
+ * (docs/benchmarks.md) beam 200 brought the hybrid to 90% of embedding HR@10, beam 50 to 73%.
+ */
+export const DEFAULT_SID_RERANK_BEAM_WIDTH = 200;
 
 /** Ranked candidates per query, row-major [Q, width], padded with `MASKED_SCORE`. */
 export interface RankedRows {
