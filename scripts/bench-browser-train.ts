@@ -11,7 +11,7 @@
  * Steps: writes the dataset as a generic events.csv (+ items.csv) into a temporary folder; runs
  * `pocketrec train` with the page's settings (`cliArgs`) and `--test`; builds the test pages
  * (`vite build --mode test`, skip with --no-build), serves them with `vite preview`, uploads the same
- * files in Chromium ($CHROMIUM_PATH or Playwright's) and trains there. Prints one JSON object: the
+ * files in Chromium (found or installed as the test command does: scripts/find-browser.mjs) and trains there. Prints one JSON object: the
  * running mean losses at steps 10 and 20 of epoch 1 (Node's log vs the page's), test HR@10 / NDCG@10 of
  * both and the relative gap, training seconds and seconds per step of both and their ratio, the browser's
  * import seconds and the peak resident memory of the browser's processes during the import (Linux /proc;
@@ -23,22 +23,65 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { chromium } from '@playwright/test';
+import { findBrowser } from './find-browser.mjs';
 import { loadDataset, REPO_ROOT } from '../src/data/registry.ts';
 import { cliArgs, PRESETS, type PipelineSettings, type Preset } from '../src/pipeline/settings.ts';
 
+const USAGE = `Usage: npm run bench:browser-train -- [options]
+
+  --dataset <name>     ml-latest-small (default; shipped) or a dataset of the data directory (ml-1m, ...)
+  --preset <p>         fast | balanced (default) | best: the training page's presets
+  --epochs <n>         override the preset's epochs
+  --seed <n>           override the preset's seed
+  --backend <b>        wasm (default) | webgpu
+  --port <n>           vite preview port (default $POCKETREC_TEST_PORT or 4199)
+  --import-only        only import the log in the browser (time, peak memory, longest frame gap)
+  --no-build           reuse dist-test/ instead of running vite build --mode test
+  --help               this text`;
+const VALUED = new Set(['dataset', 'preset', 'epochs', 'seed', 'backend', 'port']);
+const FLAGS = new Set(['import-only', 'no-build', 'help']);
 const args = process.argv.slice(2);
+/** Exits 2 with the usage: unknown options and missing or bad values are not silently ignored. */
+function usageError(message: string): never {
+  process.stderr.write(`bench:browser-train: ${message}\n\n${USAGE}\n`);
+  process.exit(2);
+}
+for (let i = 0; i < args.length; i++) {
+  const name = args[i]!.replace(/^--/, '');
+  if (!args[i]!.startsWith('--') || (!VALUED.has(name) && !FLAGS.has(name))) usageError(`unknown argument "${args[i]}"`);
+  if (VALUED.has(name)) {
+    if (args[i + 1] === undefined || args[i + 1]!.startsWith('--')) usageError(`--${name} needs a value`);
+    i++;
+  }
+}
+if (args.includes('--help')) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
 const option = (name: string, fallback?: string): string | undefined => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : fallback;
 };
 const flag = (name: string): boolean => args.includes(`--${name}`);
+const numeric = (name: string): number | undefined => {
+  const text = option(name);
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0) usageError(`--${name} must be a non-negative integer, got "${text}"`);
+  return value;
+};
 const datasetName = option('dataset', 'ml-latest-small')!;
-const preset = (option('preset', 'balanced') as Preset) ?? 'balanced';
+const presetName = option('preset', 'balanced')!;
+if (!Object.hasOwn(PRESETS, presetName)) usageError(`--preset must be one of ${Object.keys(PRESETS).join(', ')}`);
+const preset = presetName as Preset;
 const settings: PipelineSettings = { ...PRESETS[preset] };
-if (option('epochs')) settings.epochs = Number(option('epochs'));
-if (option('seed')) settings.seed = Number(option('seed'));
+const epochs = numeric('epochs');
+if (epochs !== undefined) settings.epochs = epochs;
+const seed = numeric('seed');
+if (seed !== undefined) settings.seed = seed;
 const backend = option('backend', 'wasm')!;
-const port = Number(option('port', process.env.POCKETREC_TEST_PORT ?? '4199'));
+if (backend !== 'wasm' && backend !== 'webgpu') usageError('--backend must be wasm or webgpu');
+const port = numeric('port') ?? Number(process.env.POCKETREC_TEST_PORT ?? '4199');
 const importOnly = flag('import-only');
 
 const work = mkdtempSync(join(tmpdir(), 'pocketrec-browser-train-'));
@@ -163,7 +206,7 @@ async function browserRun(files: { events: string; items?: string }): Promise<Br
   }
   // A browser server, so the browser's process id is known (its process tree's memory is sampled).
   const browserServer = await chromium.launchServer({
-    executablePath: process.env.CHROMIUM_PATH || undefined,
+    executablePath: await findBrowser(),
     args: ['--enable-unsafe-webgpu'],
   });
   const browser = await chromium.connect(browserServer.wsEndpoint());
