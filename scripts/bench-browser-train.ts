@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { chromium } from '@playwright/test';
 import { findBrowser } from './find-browser.mjs';
+import { checkScriptArgs, usageError as usageError_ } from './script-args.ts';
 import { loadDataset, REPO_ROOT } from '../src/data/registry.ts';
 import { cliArgs, PRESETS, type PipelineSettings, type Preset } from '../src/pipeline/settings.ts';
 
@@ -38,26 +39,11 @@ const USAGE = `Usage: npm run bench:browser-train -- [options]
   --import-only        only import the log in the browser (time, peak memory, longest frame gap)
   --no-build           reuse dist-test/ instead of running vite build --mode test
   --help               this text`;
-const VALUED = new Set(['dataset', 'preset', 'epochs', 'seed', 'backend', 'port']);
-const FLAGS = new Set(['import-only', 'no-build', 'help']);
-const args = process.argv.slice(2);
-/** Exits 2 with the usage: unknown options and missing or bad values are not silently ignored. */
-function usageError(message: string): never {
-  process.stderr.write(`bench:browser-train: ${message}\n\n${USAGE}\n`);
-  process.exit(2);
-}
-for (let i = 0; i < args.length; i++) {
-  const name = args[i]!.replace(/^--/, '');
-  if (!args[i]!.startsWith('--') || (!VALUED.has(name) && !FLAGS.has(name))) usageError(`unknown argument "${args[i]}"`);
-  if (VALUED.has(name)) {
-    if (args[i + 1] === undefined || args[i + 1]!.startsWith('--')) usageError(`--${name} needs a value`);
-    i++;
-  }
-}
-if (args.includes('--help')) {
-  process.stdout.write(`${USAGE}\n`);
-  process.exit(0);
-}
+const args = checkScriptArgs('bench:browser-train', USAGE, process.argv.slice(2), {
+  valued: ['dataset', 'preset', 'epochs', 'seed', 'backend', 'port'],
+  flags: ['import-only', 'no-build'],
+});
+const usageError = (message: string): never => usageError_('bench:browser-train', USAGE, message);
 const option = (name: string, fallback?: string): string | undefined => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : fallback;
@@ -195,7 +181,14 @@ async function browserRun(files: { events: string; items?: string }): Promise<Br
     env: { ...process.env, POCKETREC_TEST_PORT: String(port) },
     detached: true,
   });
-  const origin = `http://127.0.0.1:${port}`;
+  try {
+    return await trainInBrowser(`http://127.0.0.1:${port}`, files);
+  } finally {
+    if (server.pid) process.kill(-server.pid);
+  }
+}
+
+async function trainInBrowser(origin: string, files: { events: string; items?: string }): Promise<BrowserResult> {
   for (let i = 0; i < 100; i++) {
     try {
       if ((await fetch(`${origin}/train.html`)).ok) break;
@@ -265,7 +258,6 @@ async function browserRun(files: { events: string; items?: string }): Promise<Br
   } finally {
     await browser.close();
     await browserServer.close();
-    if (server.pid) process.kill(-server.pid);
   }
 }
 

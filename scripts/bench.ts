@@ -36,6 +36,39 @@ import type { BenchRunResult } from '../src/bench/browser-bench.ts';
 import { buildSyntheticModel } from '../src/bench/synthetic-model.ts';
 import type { TrainingThroughput } from '../src/bench/training-throughput.ts';
 import { findBrowser } from './find-browser.mjs';
+import { checkScriptArgs } from './script-args.ts';
+
+const USAGE = `Usage: npm run bench -- [options]
+
+  --backends <list>       webgpu,wasm,cpu (default all three)
+  --catalogs <list>       catalog sizes (default 10000,100000,1000000; --quick: 10000,100000)
+  --history <list>        history lengths (default 10,50,200)
+  --repeats <n>           timed calls per cell (default 20; --quick: 5)
+  --budget-ms <ms>        time budget per cell (default 20000; --quick: 8000)
+  --k <n>                 list length (default 10)
+  --network-mbps <m>      emulated network of the second cold start (default 50; 0 skips it)
+  --network-rtt-ms <ms>   its round-trip time (default 20)
+  --machine "<name>"      machine description written beside the figures
+  --data-dir <dir>        datasets folder for the training-throughput part
+  --quick                 10k and 100k items, 5 repeats
+  --no-training           skip the training throughput (Node, ML-1M)
+  --no-docs               do not write docs/benchmarks.md
+  --help                  this text`;
+checkScriptArgs('bench', USAGE, process.argv.slice(2), {
+  valued: [
+    'backends',
+    'catalogs',
+    'history',
+    'repeats',
+    'budget-ms',
+    'k',
+    'network-mbps',
+    'network-rtt-ms',
+    'machine',
+    'data-dir',
+  ],
+  flags: ['quick', 'no-training', 'no-docs'],
+});
 
 const root = resolve(import.meta.dirname, '..');
 const ORIGIN = `http://127.0.0.1:${Number(process.env.POCKETREC_TEST_PORT || 4173)}`;
