@@ -34,7 +34,7 @@ const USAGE = `Usage: npm run bench:browser-train -- [options]
   --preset <p>         fast | balanced (default) | best: the training page's presets
   --epochs <n>         override the preset's epochs
   --seed <n>           override the preset's seed
-  --backend <b>        wasm (default) | webgpu
+  --backend <b>        wasm (default) | webgpu | auto
   --port <n>           vite preview port (default $POCKETREC_TEST_PORT or 4199)
   --import-only        only import the log in the browser (time, peak memory, longest frame gap)
   --no-build           reuse dist-test/ instead of running vite build --mode test
@@ -66,7 +66,7 @@ if (epochs !== undefined) settings.epochs = epochs;
 const seed = numeric('seed');
 if (seed !== undefined) settings.seed = seed;
 const backend = option('backend', 'wasm')!;
-if (backend !== 'wasm' && backend !== 'webgpu') usageError('--backend must be wasm or webgpu');
+if (!['auto', 'wasm', 'webgpu'].includes(backend)) usageError('--backend must be auto, wasm or webgpu');
 const port = numeric('port') ?? Number(process.env.POCKETREC_TEST_PORT ?? '4199');
 const importOnly = flag('import-only');
 

@@ -82,7 +82,7 @@ const logPanel = el(
 const presetSelect = el(
   'select',
   { id: 'preset' },
-  el('option', { value: 'fast' }, 'Fast (a first model quickly)'),
+  el('option', { value: 'fast' }, 'Fast (see the pipeline work in a minute; usually below the baselines)'),
   el('option', { value: 'balanced' }, 'Balanced'),
   el('option', { value: 'best' }, 'Best (longest history, semantic IDs, up to 300 epochs)'),
 );

@@ -38,7 +38,7 @@ describe('scripts/bench-browser-train.ts values', () => {
   it.each([
     [['--preset', 'fastest'], /--preset must be one of fast, balanced, best/],
     [['--epochs', 'two'], /--epochs must be a non-negative integer/],
-    [['--backend', 'cpu'], /--backend must be wasm or webgpu/],
+    [['--backend', 'cpu'], /--backend must be auto, wasm or webgpu/],
   ])('%j exits 2', (args, message) => {
     const r = run('bench-browser-train.ts', ...args);
     expect(r.status).toBe(2);
