@@ -183,6 +183,11 @@ function fmt(ms: number): string {
   return Number.isFinite(ms) ? (ms >= 100 ? ms.toFixed(0) : ms.toFixed(1)) : 'n/a';
 }
 
+/** The longest history measured: the recommend / lower-bound ratio column is at that length. */
+const ratioHistory = String(Math.max(...historyLengths));
+const ratioText = (ratio: number | undefined): string =>
+  ratio === undefined || !Number.isFinite(ratio) ? 'n/a' : `${ratio.toFixed(2)}x`;
+
 /** The markdown table for docs/benchmarks.md. */
 function markdown(results: BenchRunResult[], training: TrainingThroughput | { skipped: string }): string {
   const lines = [
@@ -190,7 +195,7 @@ function markdown(results: BenchRunResult[], training: TrainingThroughput | { sk
     '',
     `Cold start: over the loopback (no network cost) / over an emulated ${networkLabel} network (a local proxy: one RTT per request, bodies streamed at that bandwidth). Warm start: IndexedDB -> ready in a new worker.`,
     '',
-    '| backend | items | cold start ms (loopback / network) | warm start ms | warm vs cold speed-up (loopback / network) | recommend p50 / p95 ms (history 10 · 50 · 200) | SID p50 / p95 ms (sid · sid+rerank, history 50) | bare score+top-k p50 ms | ratio at 200 | full recompute vs KV append ms (200) | KV speed-up | peak tensor MiB |',
+    `| backend | items | cold start ms (loopback / network) | warm start ms | warm vs cold speed-up (loopback / network) | recommend p50 / p95 ms (history ${historyLengths.join(' · ')}) | SID p50 / p95 ms (sid · sid+rerank, history 50) | bare score+top-k p50 ms | ratio at ${ratioHistory} | full recompute vs KV append ms (200) | KV speed-up | peak tensor MiB |`,
     '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of results) {
@@ -201,7 +206,7 @@ function markdown(results: BenchRunResult[], training: TrainingThroughput | { sk
       .map((m) => `${fmt(r.sidRecommend?.[m]?.p50 ?? NaN)}/${fmt(r.sidRecommend?.[m]?.p95 ?? NaN)}`)
       .join(' · ');
     lines.push(
-      `| ${r.backend}${r.adapter ? ` (${r.adapter})` : ''} | ${r.itemCount.toLocaleString()} | ${fmt(r.coldStartMs)} / ${fmt(r.networkColdStartMs ?? NaN)} | ${fmt(r.warmStartMs)} | ${(r.coldStartMs / r.warmStartMs).toFixed(1)}x / ${r.networkColdStartMs ? `${(r.networkColdStartMs / r.warmStartMs).toFixed(1)}x` : 'n/a'} | ${recs} | ${sid} | ${fmt(r.lowerBound.p50)} | ${(r.ratioToLowerBound['200'] ?? NaN).toFixed(2)}x | ${fmt(r.fullRecomputeMs.p50)} vs ${fmt(r.incrementalMs.p50)} | ${r.incrementalSpeedup.toFixed(1)}x | ${(r.peakTensorBytes / 2 ** 20).toFixed(0)} |`,
+      `| ${r.backend}${r.adapter ? ` (${r.adapter})` : ''} | ${r.itemCount.toLocaleString()} | ${fmt(r.coldStartMs)} / ${fmt(r.networkColdStartMs ?? NaN)} | ${fmt(r.warmStartMs)} | ${(r.coldStartMs / r.warmStartMs).toFixed(1)}x / ${r.networkColdStartMs ? `${(r.networkColdStartMs / r.warmStartMs).toFixed(1)}x` : 'n/a'} | ${recs} | ${sid} | ${fmt(r.lowerBound.p50)} | ${ratioText(r.ratioToLowerBound[ratioHistory])} | ${fmt(r.fullRecomputeMs.p50)} vs ${fmt(r.incrementalMs.p50)} | ${r.incrementalSpeedup.toFixed(1)}x | ${(r.peakTensorBytes / 2 ** 20).toFixed(0)} |`,
     );
   }
   lines.push('');
