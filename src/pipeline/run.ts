@@ -20,10 +20,8 @@ import { DecoderRecommender, outcomeFrequencies } from '../eval/decoder-recommen
 import { evaluate, type EvalRecommender } from '../eval/evaluate.ts';
 import { buildArtifacts } from '../model/artifacts.ts';
 import { defaultDecoderConfig, validateDecoderConfig, type DecoderConfig } from '../model/decoder.ts';
-import { PrefixMem, prefixMemConfigFor } from '../model/prefixmem.ts';
 import { PrefixMemItemEncoder } from '../model/prefixmem-items.ts';
-import { buildSemanticIds, sidConfigFor } from '../sid/build.ts';
-import { serializeSidArtifacts } from '../sid/sid-table.ts';
+import { buildTrainingSids } from '../train/training-sids.ts';
 import { catalogJson } from '../train/catalog-export.ts';
 import { DEFAULT_TRAIN_OPTIONS, DecoderTrainer, type TrainOptions } from '../train/trainer.ts';
 import { checkSettings, type PipelineSettings } from './settings.ts';
@@ -159,16 +157,9 @@ export async function trainOnDataset(
   let sidInfo: { levels: number; codebookSize: number; sidLength: number; disambiguationSize: number } | undefined;
   if (config.usePrefixMem) {
     emit({ type: 'stage', stage: 'sids' });
-    const build = buildSemanticIds(dataset, sidConfigFor(dataset.name, { seed: settings.seed }));
-    const t = build.table;
-    sidInfo = {
-      levels: t.levels,
-      codebookSize: t.codebookSize,
-      sidLength: t.sidLength,
-      disambiguationSize: t.disambiguationSize,
-    };
-    sidBytes = new Uint8Array(serializeSidArtifacts({ table: t, trie: build.trie }));
-    encoder = new PrefixMemItemEncoder(new PrefixMem(prefixMemConfigFor(t, { dim: config.dim }), settings.seed), t);
+    const sids = buildTrainingSids(dataset, config.dim, settings.seed);
+    ({ info: sidInfo, bytes: sidBytes, encoder } = sids);
+    const t = sids.info;
     log(`semantic IDs: ${t.levels} levels x ${t.codebookSize} codes (+${t.disambiguationSize} disambiguation)`);
   }
 

@@ -26,10 +26,8 @@ import { ITEM_PRECISIONS, type ItemPrecision } from '../../model/item-table.ts';
 import { catalogJson } from '../../train/catalog-export.ts';
 import { defaultDecoderConfig, MULTI_TOKEN_HORIZONS, validateDecoderConfig, type DecoderConfig } from '../../model/decoder.ts';
 import { DecoderRecommender, outcomeFrequencies } from '../../eval/decoder-recommender.ts';
-import { PrefixMem, prefixMemConfigFor } from '../../model/prefixmem.ts';
 import { PrefixMemItemEncoder } from '../../model/prefixmem-items.ts';
-import { buildSemanticIds, sidConfigFor } from '../../sid/build.ts';
-import { serializeSidArtifacts } from '../../sid/sid-table.ts';
+import { buildTrainingSids } from '../../train/training-sids.ts';
 import { setupTrainingBackend } from '../../train/backend.ts';
 import { LR_SCHEDULES, TRAIN_WINDOWS } from '../../train/schedule.ts';
 import { nodeTrainerHost } from '../../train/node-host.ts';
@@ -318,16 +316,9 @@ export async function run(args: ParsedArgs): Promise<number> {
   let sidInfo: { levels: number; codebookSize: number; sidLength: number; disambiguationSize: number } | undefined;
   if (config.usePrefixMem) {
     const ts = performance.now();
-    const build = buildSemanticIds(dataset, sidConfigFor(dataset.name, { seed: options.seed }));
-    const t = build.table;
-    sidInfo = {
-      levels: t.levels,
-      codebookSize: t.codebookSize,
-      sidLength: t.sidLength,
-      disambiguationSize: t.disambiguationSize,
-    };
-    sidBytes = new Uint8Array(serializeSidArtifacts({ table: t, trie: build.trie }));
-    encoder = new PrefixMemItemEncoder(new PrefixMem(prefixMemConfigFor(t, { dim: config.dim }), options.seed), t);
+    const sids = buildTrainingSids(dataset, config.dim, options.seed);
+    ({ info: sidInfo, bytes: sidBytes, encoder } = sids);
+    const t = sids.info;
     log(
       `semantic IDs: ${t.levels} levels x ${t.codebookSize} codes (+${t.disambiguationSize} disambiguation) in ${((performance.now() - ts) / 1000).toFixed(1)} s`,
     );
